@@ -1,0 +1,68 @@
+namespace Diffusion.Verify.Numerics;
+
+/// <summary>
+/// Elementary functions that .NET lacks in accurate form: <c>double.LogP1</c> and <c>double.ExpM1</c>
+/// are computed as Log(1 + x) and Exp(x) − 1 and lose all relative precision for tiny x, which is
+/// exactly the regime of li2024's β_1 = T^{−c0}.
+/// </summary>
+public static class Elementary
+{
+    /// <summary>ln(1 + x) to full relative precision (Goldberg's correction).</summary>
+    public static double Log1P(double x)
+    {
+        double u = 1.0 + x;
+        if (u == 1.0)
+        {
+            return x;
+        }
+
+        return Math.Log(u) * x / (u - 1.0);
+    }
+
+    /// <summary>eˣ − 1 to full relative precision (Kahan's correction).</summary>
+    public static double ExpM1(double x)
+    {
+        if (Math.Abs(x) > 0.5)
+        {
+            return Math.Exp(x) - 1.0;
+        }
+
+        double u = Math.Exp(x);
+        if (u == 1.0)
+        {
+            return x;
+        }
+
+        double um1 = u - 1.0;
+        return um1 * x / Math.Log(u);
+    }
+
+    /// <summary>ln(1 + eˣ) without overflow.</summary>
+    public static double Softplus(double x) => x > 0 ? x + Log1P(Math.Exp(-x)) : Log1P(Math.Exp(x));
+
+    /// <summary>1 / (1 + e^{−x}).</summary>
+    public static double Sigmoid(double x) => x >= 0 ? 1.0 / (1.0 + Math.Exp(-x)) : Math.Exp(x) / (1.0 + Math.Exp(x));
+
+    /// <summary>ln Σ exp(vᵢ), stable for any range of values.</summary>
+    public static double LogSumExp(ReadOnlySpan<double> values)
+    {
+        double max = double.NegativeInfinity;
+        foreach (double v in values)
+        {
+            max = Math.Max(max, v);
+        }
+
+        if (double.IsNegativeInfinity(max))
+        {
+            return max;
+        }
+
+        double sum = 0;
+        foreach (double v in values)
+        {
+            sum += Math.Exp(v - max);
+        }
+
+        return max + Math.Log(sum);
+    }
+}

@@ -1,0 +1,35 @@
+namespace Diffusion.Verify.Samplers;
+
+/// <summary>
+/// One reverse-time update rule Y_t → Y_{t−1} (DESIGN §4), applied to a block of rows in place.
+/// Runs go t = T, T−1, …, 2 and produce Y_1. Each concrete sampler is a short class whose
+/// <see cref="Step"/> reads like the paper's equation, written in a comment above it.
+/// </summary>
+public abstract class Sampler
+{
+    /// <summary>The CLI name, e.g. "acc-ode".</summary>
+    public abstract string Name { get; }
+
+    public abstract bool IsStochastic { get; }
+
+    /// <summary>Score evaluations per update.</summary>
+    public abstract int EvaluationsPerStep { get; }
+
+    /// <summary>Local order: the one-step error against the probability-flow ODE is O(β^{Order+1}); 0 for stochastic samplers.</summary>
+    public abstract int Order { get; }
+
+    /// <summary>Score evaluations for a whole run of T levels (T − 1 updates).</summary>
+    public int FunctionEvaluations(int steps) => EvaluationsPerStep * (steps - 1);
+
+    /// <summary>Deterministic samplers can accumulate ln|det ∂Y_1/∂Y_T| for density-mc.</summary>
+    public bool SupportsLogDeterminant => !IsStochastic;
+
+    /// <summary>
+    /// Y_t → Y_{t−1} for every row of <paramref name="block"/>. When <see cref="SamplerBlock.LogDeterminant"/>
+    /// is present, a deterministic sampler adds each row's ln|det| of this step's map to it (or, for a
+    /// multistep rule, keeps the tangent map it needs and reports the whole run's value at t = 2).
+    /// </summary>
+    public abstract void Step(SamplerBlock block, int t);
+
+    public override string ToString() => Name;
+}

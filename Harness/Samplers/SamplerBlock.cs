@@ -1,0 +1,130 @@
+using Diffusion.Verify.Randomness;
+using Diffusion.Verify.Schedules;
+using Diffusion.Verify.Scores;
+
+namespace Diffusion.Verify.Samplers;
+
+/// <summary>
+/// The working set of one block of rows: the current state Y (rows × d, row-major) and every buffer the
+/// samplers need, allocated once per block and reused for every step so the hot loop allocates nothing.
+/// Randomness is drawn per row from counter keys (seed, stream, t, global sample index), so a row's path
+/// does not depend on which block or thread carries it.
+/// </summary>
+public sealed class SamplerBlock
+{
+    private readonly double[] _scoreScratch;
+
+    public SamplerBlock(NoiseSchedule schedule, IScore score, long seed, int capacity, bool accumulateLogDeterminant)
+    {
+        Schedule = schedule;
+        Score = score;
+        Seed = seed;
+        Dimension = score.Dimension;
+        Capacity = capacity;
+        int size = capacity * Dimension;
+        State = new double[size];
+        ScoreAtState = new double[size];
+        Intermediate = new double[size];
+        ScoreAtIntermediate = new double[size];
+        Noise = new double[size];
+        History = new double[size];
+        _scoreScratch = new double[score.ScratchLength(capacity)];
+        if (accumulateLogDeterminant)
+        {
+            LogDeterminant = new double[capacity];
+            int dd = Dimension * Dimension;
+            JacobianScratch = new double[4 * dd];
+        }
+    }
+
+    public NoiseSchedule Schedule { get; }
+
+    public IScore Score { get; }
+
+    public long Seed { get; }
+
+    public int Dimension { get; }
+
+    public int Capacity { get; }
+
+    /// <summary>Rows in use in this block.</summary>
+    public int Rows { get; private set; }
+
+    /// <summary>Global index of row 0, the sample index the randomness is keyed on.</summary>
+    public long FirstSampleIndex { get; private set; }
+
+    /// <summary>Y_t, rows × d.</summary>
+    public double[] State { get; }
+
+    /// <summary>Buffer for s_t(Y_t) (or ε_t(Y_t)).</summary>
+    public double[] ScoreAtState { get; }
+
+    /// <summary>Buffer for an intermediate point (acc-ode's Y_t⁻, DPM-Solver's u, acc-sde's Y_t⁺).</summary>
+    public double[] Intermediate { get; }
+
+    /// <summary>Buffer for the score at the intermediate point.</summary>
+    public double[] ScoreAtIntermediate { get; }
+
+    /// <summary>Buffer for Gaussian draws.</summary>
+    public double[] Noise { get; }
+
+    /// <summary>State a multistep rule carries from one step to the next (acc-ode-ms's ε_{t+1}(Y_{t+1})).</summary>
+    public double[] History { get; }
+
+    /// <summary>Whether <see cref="History"/> holds a value from the previous step.</summary>
+    public bool HasHistory { get; set; }
+
+    /// <summary>Per-row accumulated ln|det J| of the map Y_T → Y_t, or null when not requested.</summary>
+    public double[]? LogDeterminant { get; }
+
+    /// <summary>Scratch for dense Jacobians (4 d×d matrices), present when ln|det J| is accumulated.</summary>
+    public double[]? JacobianScratch { get; }
+
+    /// <summary>Extra per-block state a sampler may attach (e.g. a tangent map for multistep rules).</summary>
+    public object? SamplerState { get; set; }
+
+    /// <summary>Score evaluations made by this block so far, counted per row evaluation / rows.</summary>
+    public long ScoreEvaluations { get; private set; }
+
+    /// <summary>Rows × d span of a buffer.</summary>
+    public Span<double> Active(double[] buffer) => buffer.AsSpan(0, Rows * Dimension);
+
+    /// <summary>Row i of a buffer.</summary>
+    public Span<double> Row(double[] buffer, int i) => buffer.AsSpan(i * Dimension, Dimension);
+
+    /// <summary>Prepares the block for rows [first, first + rows).</summary>
+    public void Reset(long firstSampleIndex, int rows)
+    {
+        if (rows < 1 || rows > Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"a block holds 1..{Capacity} rows");
+        }
+
+        FirstSampleIndex = firstSampleIndex;
+        Rows = rows;
+        HasHistory = false;
+        SamplerState = null;
+        ScoreEvaluations = 0;
+        if (LogDeterminant is not null)
+        {
+            Array.Clear(LogDeterminant);
+        }
+    }
+
+    /// <summary>s(x, ᾱ) for every row of <paramref name="x"/> into <paramref name="score"/>.</summary>
+    public void EvaluateScore(double[] x, double alphaBar, double[] score)
+    {
+        Score.Evaluate(x.AsSpan(0, Rows * Dimension), Rows, alphaBar, score.AsSpan(0, Rows * Dimension), _scoreScratch);
+        ScoreEvaluations++;
+    }
+
+    /// <summary>Fresh N(0, I) draws for every row, keyed on (seed, stream, t, sample index).</summary>
+    public void DrawNoise(RandomStream stream, int t, double[] destination)
+    {
+        for (int i = 0; i < Rows; i++)
+        {
+            ulong key = CounterRandom.Key(Seed, stream, t, FirstSampleIndex + i);
+            CounterRandom.FillStandardNormal(key, Row(destination, i));
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using Diffusion.Verify.Randomness;
+using Diffusion.Verify.Schedules;
+using Diffusion.Verify.Scores;
+using Diffusion.Verify.Targets;
+
+namespace Diffusion.Verify.Samplers;
+
+/// <summary>
+/// Runs a sampler over N samples in blocks, in parallel. Each row's result is a function of
+/// (seed, sample index) alone, so thread count and block size change speed, never bits.
+/// </summary>
+public static class SamplerRunner
+{
+    /// <summary>Consumer of finished blocks; called concurrently from worker threads.</summary>
+    public delegate void BlockConsumer(in FinishedBlock block);
+
+    /// <summary>Runs and keeps every sample in memory.</summary>
+    public static SampleSet Run(Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget? target, SamplingOptions options)
+    {
+        int d = score.Dimension;
+        var output = new double[(long)options.Samples * d];
+        double[]? start = options.KeepStart ? new double[output.Length] : null;
+        double[]? logDet = options.AccumulateLogDeterminant ? new double[options.Samples] : null;
+        Stream(sampler, schedule, score, target, options, (in FinishedBlock b) =>
+        {
+            long offset = b.FirstSampleIndex * d;
+            b.Output.CopyTo(output.AsSpan((int)offset, b.Rows * d));
+            if (start is not null)
+            {
+                b.Start.CopyTo(start.AsSpan((int)offset, b.Rows * d));
+            }
+
+            if (logDet is not null)
+            {
+                b.LogDeterminant.CopyTo(logDet.AsSpan((int)b.FirstSampleIndex, b.Rows));
+            }
+        });
+
+        return new SampleSet(options.Samples, d, output, start, logDet, sampler.FunctionEvaluations(schedule.Steps));
+    }
+
+    /// <summary>
+    /// Runs and hands each finished block to <paramref name="consume"/> without keeping it, so memory
+    /// stays O(workers × block) whatever N is.
+    /// </summary>
+    public static void Stream(Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget? target, SamplingOptions options, BlockConsumer consume)
+    {
+        Validate(sampler, options, target);
+        int blockSize = options.BlockSize;
+        int blocks = (int)((options.Samples + (long)blockSize - 1) / blockSize);
+        var parallel = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = options.MaxDegreeOfParallelism,
+            CancellationToken = options.Cancellation,
+        };
+
+        Parallel.For(
+            0,
+            blocks,
+            parallel,
+            () => new Worker(new SamplerBlock(schedule, score, options.Seed, blockSize, options.AccumulateLogDeterminant), options.KeepStart ? new double[blockSize * score.Dimension] : null),
+            (b, _, worker) =>
+            {
+                long first = (long)b * blockSize;
+                int rows = (int)Math.Min(blockSize, options.Samples - first);
+                RunBlock(sampler, worker, target, options, first, rows, consume);
+                options.Progress?.Report(rows);
+                return worker;
+            },
+            _ => { });
+    }
+
+    private static void RunBlock(Sampler sampler, Worker worker, IDiffusedTarget? target, SamplingOptions options, long first, int rows, BlockConsumer consume)
+    {
+        SamplerBlock block = worker.Block;
+        NoiseSchedule schedule = block.Schedule;
+        int d = block.Dimension;
+        int steps = schedule.Steps;
+        block.Reset(first, rows);
+        FillStart(block, target, options.Start, steps);
+        if (worker.Start is not null)
+        {
+            block.Active(block.State).CopyTo(worker.Start);
+        }
+
+        for (int t = steps; t >= 2; t--)
+        {
+            options.Cancellation.ThrowIfCancellationRequested();
+            sampler.Step(block, t);
+            CheckFinite(sampler, block, t);
+        }
+
+        consume(new FinishedBlock(
+            first,
+            rows,
+            d,
+            block.Active(block.State),
+            worker.Start is null ? default : worker.Start.AsSpan(0, rows * d),
+            block.LogDeterminant is null ? default : block.LogDeterminant.AsSpan(0, rows)));
+    }
+
+    private static void FillStart(SamplerBlock block, IDiffusedTarget? target, StartDistribution start, int steps)
+    {
+        if (start == StartDistribution.Gaussian)
+        {
+            block.DrawNoise(RandomStream.Start, steps, block.State);
+            return;
+        }
+
+        double alphaBarT = block.Schedule.AlphaBar(steps);
+        for (int i = 0; i < block.Rows; i++)
+        {
+            target!.SampleDiffused(block.Seed, block.FirstSampleIndex + i, alphaBarT, block.Row(block.State, i));
+        }
+    }
+
+    private static void CheckFinite(Sampler sampler, SamplerBlock block, int t)
+    {
+        ReadOnlySpan<double> y = block.Active(block.State);
+        for (int k = 0; k < y.Length; k++)
+        {
+            if (!double.IsFinite(y[k]))
+            {
+                long sample = block.FirstSampleIndex + (k / block.Dimension);
+                throw new NumericalFailureException(sampler.Name, block.Schedule.Steps, t, sample, $"Y_{t - 1}[{k % block.Dimension}] = {y[k]}");
+            }
+        }
+
+        if (block.LogDeterminant is { } logDet)
+        {
+            for (int i = 0; i < block.Rows; i++)
+            {
+                if (!double.IsFinite(logDet[i]))
+                {
+                    throw new NumericalFailureException(sampler.Name, block.Schedule.Steps, t, block.FirstSampleIndex + i, $"ln|det J| = {logDet[i]}");
+                }
+            }
+        }
+    }
+
+    private static void Validate(Sampler sampler, SamplingOptions options, IDiffusedTarget? target)
+    {
+        if (options.Samples < 1)
+        {
+            throw new InvalidSpecificationException("n", options.Samples.ToString(), "the number of samples must be at least 1");
+        }
+
+        if (options.BlockSize < 1)
+        {
+            throw new InvalidSpecificationException("blockSize", options.BlockSize.ToString(), "must be at least 1");
+        }
+
+        if (options.Start == StartDistribution.Exact && target is null)
+        {
+            throw new InvalidSpecificationException("start", "exact", "starting from q_T needs the target");
+        }
+
+        if (options.AccumulateLogDeterminant && !sampler.SupportsLogDeterminant)
+        {
+            throw new InvalidSpecificationException("sampler", sampler.Name, "ln|det J| exists only for deterministic samplers");
+        }
+    }
+
+    private sealed record Worker(SamplerBlock Block, double[]? Start);
+}

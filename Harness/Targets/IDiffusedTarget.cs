@@ -1,0 +1,40 @@
+namespace Diffusion.Verify.Targets;
+
+/// <summary>
+/// A data law q_0 together with its diffused family q_t = law(√ᾱ X_0 + √(1−ᾱ) W), indexed by the noise
+/// level ᾱ rather than by an integer step (DESIGN §2–§3). Every member is closed form.
+/// Vectors are row-major: a block of n points in dimension d is n·d contiguous doubles.
+/// </summary>
+public interface IDiffusedTarget
+{
+    /// <summary>Ambient dimension d.</summary>
+    int Dimension { get; }
+
+    /// <summary>Short description for tables, e.g. "gmm(K=2,d=1,isotropic)".</summary>
+    string Description { get; }
+
+    /// <summary>ln q_t(x) at level ᾱ (ᾱ = 1 is the data law itself).</summary>
+    double LogDensity(ReadOnlySpan<double> x, double alphaBar);
+
+    /// <summary>How many scratch doubles <see cref="ScoreBlock"/> needs for <paramref name="rows"/> points.</summary>
+    int ScratchLength(int rows);
+
+    /// <summary>
+    /// s(x, ᾱ) = ∇ ln q_t(x) for each of <paramref name="rows"/> points; allocation-free given scratch of
+    /// <see cref="ScratchLength"/> doubles. When <paramref name="logDensity"/> is not empty it receives
+    /// ln q_t of each point (the same log-sum-exp is computed anyway).
+    /// </summary>
+    void ScoreBlock(ReadOnlySpan<double> x, int rows, double alphaBar, Span<double> score, Span<double> scratch, Span<double> logDensity = default);
+
+    /// <summary>Dense ∇s(x, ᾱ), d×d row-major.</summary>
+    void Jacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian);
+
+    /// <summary>
+    /// ln|det(I + c ∇s(x, ᾱ))|. Targets with isotropic components do this in K×K algebra (matrix
+    /// determinant lemma); others may fall back to a dense LU.
+    /// </summary>
+    double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale);
+
+    /// <summary>An exact draw of X_0, a pure function of (seed, sampleIndex).</summary>
+    void SampleData(long seed, long sampleIndex, Span<double> x);
+}
