@@ -14,6 +14,13 @@ public sealed class DdpmTypeSampler : Sampler
 
     public override int Order => 0;
 
+    public override StochasticKernel Kernel(Schedules.NoiseSchedule schedule, int t)
+    {
+        double alpha = schedule.Alpha(t);
+        double beta = schedule.Beta(t);
+        return new StochasticKernel(0.0, 1 / Math.Sqrt(alpha), beta, Math.Sqrt(beta / alpha), schedule.AlphaBar(t));
+    }
+
     public override void Step(SamplerBlock block, int t)
     {
         double alpha = block.Schedule.Alpha(t);

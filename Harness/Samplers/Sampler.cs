@@ -31,5 +31,12 @@ public abstract class Sampler
     /// </summary>
     public abstract void Step(SamplerBlock block, int t);
 
+    /// <summary>
+    /// For stochastic samplers: the step at level t as a <see cref="StochasticKernel"/> (pre-noise, map,
+    /// post-noise). Deterministic samplers have none.
+    /// </summary>
+    public virtual StochasticKernel Kernel(Schedules.NoiseSchedule schedule, int t) =>
+        throw new NotSupportedException($"{Name} is deterministic; it has no stochastic kernel");
+
     public override string ToString() => Name;
 }

@@ -40,10 +40,49 @@ public static class SamplerRunner
     }
 
     /// <summary>
+    /// Runs a deterministic sampler from given starting points Y_T (rows × d, row-major) and returns Y_1,
+    /// with ln|det ∂Y_1/∂Y_T| per row when requested. Evaluators use it to integrate over starting points.
+    /// </summary>
+    public static SampleSet RunFrom(Sampler sampler, NoiseSchedule schedule, IScore score, ReadOnlySpan<double> starts, bool accumulateLogDeterminant, int blockSize = 128, int maxDegreeOfParallelism = -1, CancellationToken cancellation = default)
+    {
+        if (sampler.IsStochastic)
+        {
+            throw new InvalidSpecificationException("sampler", sampler.Name, "running from given starting points needs a deterministic sampler");
+        }
+
+        int d = score.Dimension;
+        int n = starts.Length / d;
+        double[] startCopy = starts.ToArray();
+        var options = new SamplingOptions
+        {
+            Samples = n,
+            AccumulateLogDeterminant = accumulateLogDeterminant,
+            BlockSize = blockSize,
+            MaxDegreeOfParallelism = maxDegreeOfParallelism,
+            Cancellation = cancellation,
+        };
+        var output = new double[n * d];
+        double[]? logDet = accumulateLogDeterminant ? new double[n] : null;
+        Stream(sampler, schedule, score, null, options, startCopy, (in FinishedBlock b) =>
+        {
+            b.Output.CopyTo(output.AsSpan((int)b.FirstSampleIndex * d, b.Rows * d));
+            if (logDet is not null)
+            {
+                b.LogDeterminant.CopyTo(logDet.AsSpan((int)b.FirstSampleIndex, b.Rows));
+            }
+        });
+
+        return new SampleSet(n, d, output, startCopy, logDet, sampler.FunctionEvaluations(schedule.Steps));
+    }
+
+    /// <summary>
     /// Runs and hands each finished block to <paramref name="consume"/> without keeping it, so memory
     /// stays O(workers × block) whatever N is.
     /// </summary>
     public static void Stream(Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget? target, SamplingOptions options, BlockConsumer consume)
+        => Stream(sampler, schedule, score, target, options, null, consume);
+
+    private static void Stream(Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget? target, SamplingOptions options, double[]? givenStarts, BlockConsumer consume)
     {
         Validate(sampler, options, target);
         int blockSize = options.BlockSize;
@@ -63,21 +102,29 @@ public static class SamplerRunner
             {
                 long first = (long)b * blockSize;
                 int rows = (int)Math.Min(blockSize, options.Samples - first);
-                RunBlock(sampler, worker, target, options, first, rows, consume);
+                RunBlock(sampler, worker, target, options, givenStarts, first, rows, consume);
                 options.Progress?.Report(rows);
                 return worker;
             },
             _ => { });
     }
 
-    private static void RunBlock(Sampler sampler, Worker worker, IDiffusedTarget? target, SamplingOptions options, long first, int rows, BlockConsumer consume)
+    private static void RunBlock(Sampler sampler, Worker worker, IDiffusedTarget? target, SamplingOptions options, double[]? givenStarts, long first, int rows, BlockConsumer consume)
     {
         SamplerBlock block = worker.Block;
         NoiseSchedule schedule = block.Schedule;
         int d = block.Dimension;
         int steps = schedule.Steps;
         block.Reset(first, rows);
-        FillStart(block, target, options.Start, steps);
+        if (givenStarts is not null)
+        {
+            givenStarts.AsSpan((int)(first * d), rows * d).CopyTo(block.State);
+        }
+        else
+        {
+            FillStart(block, target, options.Start, steps);
+        }
+
         if (worker.Start is not null)
         {
             block.Active(block.State).CopyTo(worker.Start);
