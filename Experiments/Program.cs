@@ -17,7 +17,11 @@ try
     var arguments = new Arguments(rest);
     return command switch
     {
+        "run" => RunCommand.Run(arguments, cancellation.Token),
         "sample" => SampleCommand.Run(arguments, cancellation.Token),
+        "eval" => EvalCommand.Run(arguments, cancellation.Token),
+        "plot" => PlotCommand.Run(arguments),
+        "verify" => VerifyCommand.Run(arguments),
         "list" => ListCommand.Run(arguments),
         "help" or "-h" or "--help" => Usage.Print(),
         _ => throw new InvalidSpecificationException("command", command, $"known commands: {string.Join(", ", Usage.Commands)}"),

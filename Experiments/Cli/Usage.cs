@@ -3,13 +3,19 @@ namespace Diffusion.Verify.Experiments.Cli;
 /// <summary>The command summary printed by <c>help</c>.</summary>
 public static class Usage
 {
-    public static IReadOnlyList<string> Commands { get; } = ["sample", "list", "help"];
+    public static IReadOnlyList<string> Commands { get; } = ["run", "sample", "eval", "plot", "verify", "list", "help"];
 
     public static int Print()
     {
         Console.WriteLine("""
             Diffusion.Verify — convergence measurements for diffusion samplers
 
+              run    [CONFIG ...] [--quick] [--out DIR] [--resume] [--shard i/n]
+                     the experiment suite (default: every config in Experiments/configs, into results/)
+              plot   DIR    rebuild fits, figures and summary.md from the CSVs in DIR
+              verify DIR    print the verdict table; exit 1 if a claim is contradicted
+              eval   --target FILE --sampler NAME --steps T [--schedule ...] [--c0 X --c1 Y] [--start gaussian|exact]
+                     [--method auto|exact|quadrature|density-mc|samples] [--n N] [--seed S] [--json]
               sample --target FILE --sampler NAME --steps T [--schedule li2024|logsnr|linear|cosine]
                      [--c0 X --c1 Y] [--n N] [--seed S] [--start gaussian|exact] [--with-start] [--out FILE.csv]
               list   samplers, schedules and target kinds

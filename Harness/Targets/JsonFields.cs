@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Diffusion.Verify.Targets;
 
 /// <summary>Typed reads of JSON fields with messages that name the path and the value.</summary>
-internal static class JsonFields
+public static class JsonFields
 {
     public static void AllowOnly(JsonElement e, string path, params string[] allowed)
     {

@@ -28,7 +28,7 @@ public static class TargetJson
         }
     }
 
-    internal static IDiffusedTarget Read(JsonElement e, string path)
+    public static IDiffusedTarget Read(JsonElement e, string path)
     {
         string kind = JsonFields.String(e, path, "kind");
         return kind switch

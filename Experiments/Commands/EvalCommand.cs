@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Diffusion.Verify.Distances;
+using Diffusion.Verify.Experiments.Cli;
+using Diffusion.Verify.Scores;
+
+namespace Diffusion.Verify.Experiments.Commands;
+
+/// <summary>
+/// <c>eval</c>: TV(p_1, q_1), KL(p_1‖q_1) and, where available, the path KL of one sampler run, by the most
+/// precise applicable method (or the one forced with --method). With --json, exactly one JSON object on
+/// standard output; warnings go to standard error.
+/// </summary>
+public static class EvalCommand
+{
+    public static int Run(Arguments args, CancellationToken cancellation)
+    {
+        ProblemArguments problem = ProblemArguments.Read(args);
+        DistanceMethod method = DistanceMethods.Parse(args.Text("method") ?? "auto", "--method");
+        bool json = args.Switch("json");
+        args.RejectUnused("eval");
+        foreach (string warning in problem.Levels.Warnings)
+        {
+            Console.Error.WriteLine($"warning: {warning}");
+        }
+
+        var clock = Stopwatch.StartNew();
+        var request = new EvaluationRequest(problem.Sampler, problem.Levels, problem.Target, new ExactScore(problem.Target), problem.Start, method, problem.Samples, problem.Seed, cancellation);
+        DistanceReport report = DistanceEvaluator.Evaluate(request);
+        double seconds = clock.Elapsed.TotalSeconds;
+        if (!string.IsNullOrEmpty(report.Notes))
+        {
+            Console.Error.WriteLine($"note: {report.Notes}");
+        }
+
+        if (json)
+        {
+            var payload = new Dictionary<string, object?>
+            {
+                ["tv"] = report.TotalVariation.Value,
+                ["tvStderr"] = report.TotalVariation.StandardError,
+                ["kl"] = report.KlSamplerToTarget.Value,
+                ["klStderr"] = report.KlSamplerToTarget.StandardError,
+                ["pathKl"] = report.PathKl?.Value,
+                ["method"] = DistanceMethods.Name(report.Method),
+                ["n"] = report.SampleCount,
+                ["seconds"] = seconds,
+            };
+            Console.WriteLine(JsonSerializer.Serialize(payload));
+            return 0;
+        }
+
+        Console.WriteLine(Line("TV(p1, q1)", report.TotalVariation));
+        Console.WriteLine(Line("KL(p1||q1)", report.KlSamplerToTarget));
+        if (report.KlTargetToSampler is { } reverse)
+        {
+            Console.WriteLine(Line("KL(q1||p1)", reverse));
+        }
+
+        if (report.PathKl is { } path)
+        {
+            Console.WriteLine(Line("path KL", path));
+        }
+
+        if (report.TotalVariationFloor is { } floor)
+        {
+            Console.WriteLine(Line("TV floor", floor));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"method {DistanceMethods.Name(report.Method)}, n = {report.SampleCount}, NFE = {problem.Sampler.FunctionEvaluations(problem.Levels.Steps)}, {seconds:F2} s"));
+        return 0;
+    }
+
+    private static string Line(string name, Estimate e) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{name,-12} {e.Value:E6}  {(e.StandardError > 0 ? $"± {e.StandardError:E2} (1σ)" : $"(tolerance {e.Tolerance:E1})")}");
+}

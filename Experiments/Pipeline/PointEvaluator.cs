@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Diffusion.Verify.Distances;
+using Diffusion.Verify.Samplers;
+using Diffusion.Verify.Schedules;
+using Diffusion.Verify.Scores;
+using Diffusion.Verify.Targets;
+
+namespace Diffusion.Verify.Experiments.Pipeline;
+
+/// <summary>Measures one sweep point and turns the report into tidy rows.</summary>
+public sealed class PointEvaluator
+{
+    private readonly Dictionary<(string, int?), IDiffusedTarget> _targets = [];
+
+    public IReadOnlyList<ResultRow> Evaluate(SweepPoint point, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        IDiffusedTarget target = Target(point);
+        NoiseSchedule schedule = point.Schedule.Build(point.Steps);
+        Sampler sampler = SamplerCatalog.Get(point.Sampler);
+        IScore score = point.Perturbation.Apply(new ExactScore(target));
+        var request = new EvaluationRequest(
+            sampler, schedule, target, score, point.Experiment.Start, point.Experiment.Method,
+            point.Experiment.Samples, point.Experiment.Seed, cancellation);
+        DistanceReport report = DistanceEvaluator.Evaluate(request);
+
+        var measured = new List<(string Metric, Estimate Value, double? Floor)>
+        {
+            (Metrics.Tv, report.TotalVariation, report.TotalVariationFloor?.Value),
+            (Metrics.KlSamplerToTarget, report.KlSamplerToTarget, report.KlFloor?.Value),
+        };
+        if (report.KlTargetToSampler is { } klQp)
+        {
+            measured.Add((Metrics.KlTargetToSampler, klQp, null));
+        }
+
+        if (report.PathKl is { } path)
+        {
+            measured.Add((Metrics.PathKl, path, null));
+            double root = Math.Sqrt(Math.Max(path.Value, 0) / 2);
+            double derivative = root > 0 ? 1 / (4 * root) : 0;
+            measured.Add((Metrics.PinskerPathKl, new Estimate(root, path.StandardError * derivative, path.Tolerance * derivative), null));
+        }
+
+        if (point.Experiment.Start == StartDistribution.Gaussian)
+        {
+            measured.Add((Metrics.StartError, Estimate.Exact(StartErrorBound.Evaluate(target, schedule.AlphaBar(schedule.Steps))), null));
+        }
+
+        if (!point.Perturbation.IsExact)
+        {
+            ScoreError error = ScoreErrorMeasurement.Measure(score, target, schedule, samplesPerLevel: 256, seed: point.Experiment.Seed);
+            measured.Add((Metrics.EpsilonScore, error.EpsilonScore, null));
+            measured.Add((Metrics.EpsilonJacobi, error.EpsilonJacobi, null));
+        }
+
+        double seconds = clock.Elapsed.TotalSeconds;
+        string method = DistanceMethods.Name(report.Method);
+        return measured.Select(m => new ResultRow
+        {
+            Experiment = point.Experiment.Name,
+            Target = target.Description,
+            D = target.Dimension,
+            Schedule = point.Schedule.Label,
+            Sampler = sampler.Name,
+            Perturbation = point.Perturbation.Label,
+            T = point.Steps,
+            Nfe = sampler.FunctionEvaluations(point.Steps),
+            H = schedule.MaxBeta,
+            Metric = m.Metric,
+            Value = m.Value.Value,
+            Stderr = m.Value.StandardError,
+            Floor = Math.Max(m.Value.ResolutionFloor, m.Floor ?? 0),
+            Method = method,
+            N = report.SampleCount,
+            Seed = point.Experiment.Seed,
+            Seconds = seconds,
+        }).ToList();
+    }
+
+    /// <summary>The key the point's rows will carry (<see cref="ResultRow.PointKey"/>).</summary>
+    public string KeyOf(SweepPoint point)
+    {
+        IDiffusedTarget target = Target(point);
+        return new ResultRow
+        {
+            Experiment = point.Experiment.Name,
+            Target = target.Description,
+            D = target.Dimension,
+            Schedule = point.Schedule.Label,
+            Sampler = point.Sampler,
+            Perturbation = point.Perturbation.Label,
+            T = point.Steps,
+        }.PointKey;
+    }
+
+    private IDiffusedTarget Target(SweepPoint point)
+    {
+        var key = (point.Experiment.Name, point.Dimension);
+        if (!_targets.TryGetValue(key, out IDiffusedTarget? target))
+        {
+            target = point.Experiment.BuildTarget(point.Dimension);
+            _targets[key] = target;
+        }
+
+        return target;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Diffusion.Verify.Experiments.Output;
+
+namespace Diffusion.Verify.Experiments.Pipeline;
+
+/// <summary>
+/// An experiment's tidy CSV. Points are appended and flushed as they finish, so a killed run loses at
+/// most the point in flight; a torn last line is dropped on reading. At the end the file is rewritten
+/// in canonical point order through a temporary file and a rename.
+/// </summary>
+public static class ResultStore
+{
+    private static readonly CsvConfiguration Configuration = new(CultureInfo.InvariantCulture)
+    {
+        HasHeaderRecord = true,
+        MissingFieldFound = null,
+    };
+
+    public static string PathFor(string directory, string experiment) => Path.Combine(directory, $"{experiment}.csv");
+
+    /// <summary>Every complete row in the file (none if it does not exist).</summary>
+    public static List<ResultRow> Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        string text = File.ReadAllText(path);
+        int lastNewline = text.LastIndexOf('\n');
+        text = lastNewline < 0 ? "" : text[..(lastNewline + 1)];
+        using var reader = new StringReader(text);
+        using var csv = new CsvReader(reader, Configuration);
+        try
+        {
+            return csv.GetRecords<ResultRow>().ToList();
+        }
+        catch (CsvHelperException e)
+        {
+            throw new InvalidSpecificationException(path, $"row {e.Context?.Parser?.Row}", $"not a results CSV of this tool: {e.Message.Split('\n')[0]}");
+        }
+    }
+
+    /// <summary>Appends the rows of one finished point and flushes them to disk.</summary>
+    public static void Append(string path, IReadOnlyList<ResultRow> rows)
+    {
+        bool exists = File.Exists(path) && new FileInfo(path).Length > 0;
+        if (exists)
+        {
+            TrimTornLine(path);
+        }
+
+        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        using (var writer = new StreamWriter(stream, leaveOpen: true))
+        using (var csv = new CsvWriter(writer, Configuration))
+        {
+            if (!exists)
+            {
+                csv.WriteHeader<ResultRow>();
+                csv.NextRecord();
+            }
+
+            csv.WriteRecords(rows);
+        }
+
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Writes the whole file atomically.</summary>
+    public static void Write(string path, IEnumerable<ResultRow> rows) =>
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, leaveOpen: true);
+            using var csv = new CsvWriter(writer, Configuration);
+            csv.WriteHeader<ResultRow>();
+            csv.NextRecord();
+            csv.WriteRecords(rows);
+        });
+
+    private static void TrimTornLine(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        if (stream.Length == 0)
+        {
+            return;
+        }
+
+        stream.Seek(-1, SeekOrigin.End);
+        if (stream.ReadByte() == '\n')
+        {
+            return;
+        }
+
+        long position = stream.Length - 1;
+        while (position > 0)
+        {
+            stream.Seek(position - 1, SeekOrigin.Begin);
+            if (stream.ReadByte() == '\n')
+            {
+                break;
+            }
+
+            position--;
+        }
+
+        stream.SetLength(position);
+    }
+}

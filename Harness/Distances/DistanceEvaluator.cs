@@ -1,0 +1,50 @@
+using Diffusion.Verify.Targets;
+
+namespace Diffusion.Verify.Distances;
+
+/// <summary>
+/// Picks the most precise applicable method (DESIGN §5) or runs the one the user forced, refusing with a
+/// clear message when a forced method does not apply.
+/// </summary>
+public static class DistanceEvaluator
+{
+    public static DistanceReport Evaluate(EvaluationRequest request)
+    {
+        DistanceMethod method = request.Method == DistanceMethod.Auto ? Choose(request) : request.Method;
+        string why = WhyNot(request, method);
+        if (why.Length > 0)
+        {
+            throw new InvalidSpecificationException("method", DistanceMethods.Name(method), why);
+        }
+
+        return method switch
+        {
+            DistanceMethod.DensityMonteCarlo => DensityMonteCarlo.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
+            _ => throw new InvalidSpecificationException("method", DistanceMethods.Name(method), "not available in this build"),
+        };
+    }
+
+    /// <summary>The most precise method that applies: exact, then quadrature, then density-mc or samples.</summary>
+    public static DistanceMethod Choose(EvaluationRequest request)
+    {
+        foreach (DistanceMethod m in new[] { DistanceMethod.Exact, DistanceMethod.Quadrature, DistanceMethod.DensityMonteCarlo, DistanceMethod.Samples })
+        {
+            if (WhyNot(request, m).Length == 0)
+            {
+                return m;
+            }
+        }
+
+        throw new InvalidSpecificationException("method", "auto", $"no evaluator applies to {request.Sampler.Name} on {request.Target.Description}");
+    }
+
+    /// <summary>Empty when the method applies; otherwise the reason it does not.</summary>
+    public static string WhyNot(EvaluationRequest request, DistanceMethod method) => method switch
+    {
+        DistanceMethod.Exact => "exact needs a Gaussian target with its exact score",
+        DistanceMethod.Quadrature => "quadrature is not available in this build",
+        DistanceMethod.DensityMonteCarlo => request.Sampler.IsStochastic ? $"density-mc needs a deterministic sampler; {request.Sampler.Name} is stochastic" : "",
+        DistanceMethod.Samples => "samples is not available in this build",
+        _ => "unknown method",
+    };
+}
