@@ -22,6 +22,8 @@ try
         "eval" => EvalCommand.Run(arguments, cancellation.Token),
         "plot" => PlotCommand.Run(arguments),
         "verify" => VerifyCommand.Run(arguments),
+        "merge" => MergeCommand.Run(arguments),
+        "validate" => ValidateCommand.Run(arguments),
         "list" => ListCommand.Run(arguments),
         "help" or "-h" or "--help" => Usage.Print(),
         _ => throw new InvalidSpecificationException("command", command, $"known commands: {string.Join(", ", Usage.Commands)}"),

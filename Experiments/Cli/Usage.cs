@@ -3,7 +3,7 @@ namespace Diffusion.Verify.Experiments.Cli;
 /// <summary>The command summary printed by <c>help</c>.</summary>
 public static class Usage
 {
-    public static IReadOnlyList<string> Commands { get; } = ["run", "sample", "eval", "plot", "verify", "list", "help"];
+    public static IReadOnlyList<string> Commands { get; } = ["run", "sample", "eval", "plot", "verify", "merge", "validate", "list", "help"];
 
     public static int Print()
     {
@@ -12,6 +12,8 @@ public static class Usage
 
               run    [CONFIG ...] [--quick] [--out DIR] [--resume] [--shard i/n]
                      the experiment suite (default: every config in Experiments/configs, into results/)
+              merge  DIR... [--out DIR]   combine shard CSVs of runs made with --shard i/n
+              validate [CONFIG ...]       check configs without running
               plot   DIR    rebuild fits, figures and summary.md from the CSVs in DIR
               verify DIR    print the verdict table; exit 1 if a claim is contradicted
               eval   --target FILE --sampler NAME --steps T [--schedule ...] [--c0 X --c1 Y] [--start gaussian|exact]

@@ -63,13 +63,9 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
 
         progress.WriteLine($"\r[{experiment.Name}] {points.Count} points done in {Format(clock.Elapsed)}".PadRight(120));
 
-        // Canonical order, one row per (point, metric): the same file whatever was resumed or interrupted.
-        var order = keys.Select((k, i) => (k, i)).ToDictionary(x => x.k, x => x.i);
-        var rowsInOrder = ResultStore.Read(path)
-            .Where(r => order.ContainsKey(r.PointKey))
-            .DistinctBy(r => (r.PointKey, r.Metric))
-            .OrderBy(r => order[r.PointKey])
-            .ToList();
+        // Canonical order, one row per (point, metric): the same file whatever was resumed, interrupted or sharded.
+        var owned = keys.ToHashSet();
+        var rowsInOrder = ResultStore.Canonical(ResultStore.Read(path).Where(r => owned.Contains(r.PointKey))).ToList();
         ResultStore.Write(path, rowsInOrder);
     }
 

@@ -18,6 +18,20 @@ public static class ResultStore
         MissingFieldFound = null,
     };
 
+    /// <summary>
+    /// The canonical row order of a finished CSV, independent of how the rows were produced (one run,
+    /// a resumed run, or merged shards).
+    /// </summary>
+    public static IEnumerable<ResultRow> Canonical(IEnumerable<ResultRow> rows) => rows
+        .DistinctBy(r => (r.PointKey, r.Metric))
+        .OrderBy(r => r.Experiment, StringComparer.Ordinal)
+        .ThenBy(r => r.D)
+        .ThenBy(r => r.Schedule, StringComparer.Ordinal)
+        .ThenBy(r => r.Perturbation, StringComparer.Ordinal)
+        .ThenBy(r => r.Sampler, StringComparer.Ordinal)
+        .ThenBy(r => r.T)
+        .ThenBy(r => r.Metric, StringComparer.Ordinal);
+
     public static string PathFor(string directory, string experiment) => Path.Combine(directory, $"{experiment}.csv");
 
     /// <summary>Every complete row in the file (none if it does not exist).</summary>
