@@ -49,9 +49,20 @@ public sealed class PointEvaluator
 
         if (!point.Perturbation.IsExact)
         {
-            ScoreError error = ScoreErrorMeasurement.Measure(score, target, schedule, samplesPerLevel: 256, seed: point.Experiment.Seed);
-            measured.Add((Metrics.EpsilonScore, error.EpsilonScore, null));
-            measured.Add((Metrics.EpsilonJacobi, error.EpsilonJacobi, null));
+            var options = new ScoreErrorOptions
+            {
+                SamplesPerLevel = 256,
+                Seed = point.Experiment.Seed,
+                LevelStride = Math.Max(1, point.Steps / 64),
+                MeasureJacobian = target.Dimension <= 64,
+                Cancellation = cancellation,
+            };
+            ScoreErrorEstimate error = ScoreErrorMeasurement.Measure(score, target, schedule, options);
+            measured.Add((Metrics.EpsilonScore, new Estimate(error.ScoreError, error.ScoreErrorStandardError), null));
+            if (error.HasJacobianError)
+            {
+                measured.Add((Metrics.EpsilonJacobi, new Estimate(error.JacobianError, error.JacobianErrorStandardError), null));
+            }
         }
 
         double seconds = clock.Elapsed.TotalSeconds;

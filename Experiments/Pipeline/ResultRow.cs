@@ -5,7 +5,8 @@ namespace Diffusion.Verify.Experiments.Pipeline;
 /// resolution limit (3 σ, the method's tolerance, or a sample estimator's floor); <see cref="H"/> is the
 /// largest step size max β_t, the abscissa li2024 slopes are judged against.
 /// </summary>
-public sealed record ResultRow
+[CsvHelper.CsvRecord]
+public sealed partial record ResultRow
 {
     public string Experiment { get; init; } = "";
 
@@ -42,6 +43,6 @@ public sealed record ResultRow
     public double Seconds { get; init; }
 
     /// <summary>Identifies the point a row belongs to (resume and merge key).</summary>
-    [CsvHelper.Configuration.Attributes.Ignore]
+    [CsvHelper.CsvIgnore]
     public string PointKey => $"{Experiment}|{Target}|{D}|{Schedule}|{Sampler}|{Perturbation}|{T}";
 }

@@ -1,6 +1,4 @@
-using System.Globalization;
 using CsvHelper;
-using CsvHelper.Configuration;
 using Diffusion.Verify.Experiments.Output;
 
 namespace Diffusion.Verify.Experiments.Pipeline;
@@ -12,12 +10,6 @@ namespace Diffusion.Verify.Experiments.Pipeline;
 /// </summary>
 public static class ResultStore
 {
-    private static readonly CsvConfiguration Configuration = new(CultureInfo.InvariantCulture)
-    {
-        HasHeaderRecord = true,
-        MissingFieldFound = null,
-    };
-
     /// <summary>
     /// The canonical row order of a finished CSV, independent of how the rows were produced (one run,
     /// a resumed run, or merged shards).
@@ -45,15 +37,14 @@ public static class ResultStore
         string text = File.ReadAllText(path);
         int lastNewline = text.LastIndexOf('\n');
         text = lastNewline < 0 ? "" : text[..(lastNewline + 1)];
-        using var reader = new StringReader(text);
-        using var csv = new CsvReader(reader, Configuration);
+        using var csv = CsvReader.FromText(text, new CsvReaderOptions { TrackLineNumbers = true, FormatProvider = System.Globalization.CultureInfo.InvariantCulture });
         try
         {
             return csv.GetRecords<ResultRow>().ToList();
         }
-        catch (CsvHelperException e)
+        catch (Exception e) when (e is FormatException or InvalidOperationException or CsvFormatException or KeyNotFoundException or ArgumentException)
         {
-            throw new InvalidSpecificationException(path, $"row {e.Context?.Parser?.Row}", $"not a results CSV of this tool: {e.Message.Split('\n')[0]}");
+            throw new InvalidSpecificationException(path, $"line {csv.LineNumber}", $"not a results CSV of this tool: {e.Message.Split('\n')[0]}");
         }
     }
 
@@ -67,16 +58,10 @@ public static class ResultStore
         }
 
         using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        using (var writer = new StreamWriter(stream, leaveOpen: true))
-        using (var csv = new CsvWriter(writer, Configuration))
+        using (var csv = CsvWriter.Create(stream, Options(header: !exists), leaveOpen: true))
         {
-            if (!exists)
-            {
-                csv.WriteHeader<ResultRow>();
-                csv.NextRecord();
-            }
-
             csv.WriteRecords(rows);
+            csv.Flush();
         }
 
         stream.Flush(flushToDisk: true);
@@ -86,12 +71,18 @@ public static class ResultStore
     public static void Write(string path, IEnumerable<ResultRow> rows) =>
         AtomicFile.Write(path, stream =>
         {
-            using var writer = new StreamWriter(stream, leaveOpen: true);
-            using var csv = new CsvWriter(writer, Configuration);
-            csv.WriteHeader<ResultRow>();
-            csv.NextRecord();
+            using var csv = CsvWriter.Create(stream, Options(header: true), leaveOpen: true);
             csv.WriteRecords(rows);
+            csv.Flush();
         });
+
+    /// <summary>Invariant culture and '\n' line ends, so files are identical on every machine.</summary>
+    public static CsvWriterOptions Options(bool header) => new()
+    {
+        HasHeader = header,
+        NewLine = "\n",
+        FormatProvider = System.Globalization.CultureInfo.InvariantCulture,
+    };
 
     private static void TrimTornLine(string path)
     {

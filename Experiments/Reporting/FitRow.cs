@@ -1,7 +1,8 @@
 namespace Diffusion.Verify.Experiments.Reporting;
 
 /// <summary>One row of a fits CSV: a fitted slope of one series against one abscissa (T, NFE or h).</summary>
-public sealed record FitRow
+[CsvHelper.CsvRecord]
+public sealed partial record FitRow
 {
     public string Experiment { get; init; } = "";
 

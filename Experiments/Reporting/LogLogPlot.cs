@@ -95,6 +95,6 @@ public sealed class LogLogPlot
     {
         MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
         IntegerTicksOnly = true,
-        LabelFormatter = v => Math.Abs(v) < 3 ? Math.Pow(10, v).ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : $"1e{v:0}",
+        LabelFormatter = v => Math.Abs(v) < 4 ? Math.Pow(10, v).ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : $"1e{v:0}",
     };
 }

@@ -53,9 +53,9 @@ public static class ReportBuilder
             Analysis own = Analysis.Of(rows);
             AtomicFile.Write(Path.Combine(directory, experiment + FitsSuffix), stream =>
             {
-                using var writer = new StreamWriter(stream, leaveOpen: true);
-                using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
+                using var csv = CsvWriter.Create(stream, ResultStore.Options(header: true), leaveOpen: true);
                 csv.WriteRecords(own.Fits);
+                csv.Flush();
             });
         }
 

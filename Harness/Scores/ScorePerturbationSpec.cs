@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Diffusion.Verify.Targets;
+
 namespace Diffusion.Verify.Scores;
 
 /// <summary>
@@ -10,6 +13,29 @@ public sealed record ScorePerturbationSpec(string Kind, double Magnitude = 0, do
     public static IReadOnlyList<string> Kinds { get; } = ["exact", "scaled", "bias", "oscillatory"];
 
     public static ScorePerturbationSpec Exact { get; } = new("exact");
+
+    public bool IsExact => Kind == "exact";
+
+    /// <summary>Reads <c>{ "kind": …, "magnitude": …, "omega": …, "seed": … }</c>; errors name the JSON path.</summary>
+    public static ScorePerturbationSpec Read(JsonElement e, string path)
+    {
+        JsonFields.AllowOnly(e, path, "kind", "magnitude", "omega", "seed");
+        var spec = new ScorePerturbationSpec(
+            JsonFields.String(e, path, "kind"),
+            JsonFields.Has(e, "magnitude") ? JsonFields.Number(e, path, "magnitude") : 0,
+            JsonFields.Has(e, "omega") ? JsonFields.Number(e, path, "omega") : 0,
+            JsonFields.Has(e, "seed") ? JsonFields.Integer(e, path, "seed", 0, int.MaxValue) : 1);
+        try
+        {
+            spec.Validate();
+        }
+        catch (InvalidSpecificationException ex)
+        {
+            throw new InvalidSpecificationException($"{path}.{ex.Field.Replace("score.", "")}", ex.Value, ex.Expectation);
+        }
+
+        return spec;
+    }
 
     /// <summary>Wraps <paramref name="inner"/> (usually an <see cref="ExactScore"/>) in this perturbation.</summary>
     public IScore Apply(IScore inner)

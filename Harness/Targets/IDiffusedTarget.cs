@@ -35,6 +35,12 @@ public interface IDiffusedTarget
     /// </summary>
     double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale);
 
+    /// <summary>
+    /// Σ_k π_k KL(N_k(ᾱ) ‖ N(0, I)) over the mixture's components at level ᾱ (a Gaussian is one component):
+    /// the convexity bound on KL(q_t ‖ N(0, I)) behind the start error (DESIGN §2).
+    /// </summary>
+    double ComponentKlToStandardNormal(double alphaBar);
+
     /// <summary>An exact draw of X_0, a pure function of (seed, sampleIndex).</summary>
     void SampleData(long seed, long sampleIndex, Span<double> x);
 }

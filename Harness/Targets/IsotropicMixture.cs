@@ -190,6 +190,17 @@ public sealed class IsotropicMixture : IDiffusedTarget
         return d * Math.Log(Math.Abs(a)) + DenseLu.LogAbsDeterminant(m, k);
     }
 
+    public double ComponentKlToStandardNormal(double alphaBar)
+    {
+        double sum = 0;
+        for (int c = 0; c < Components; c++)
+        {
+            sum += Weights[c] * Distances.StartErrorBound.IsotropicKl(Dimension, DiffusedVariance(c, alphaBar), alphaBar * _meanNormsSquared[c]);
+        }
+
+        return sum;
+    }
+
     public void SampleData(long seed, long sampleIndex, Span<double> x)
     {
         ulong key = CounterRandom.Key(seed, RandomStream.Data, 0, sampleIndex);
