@@ -7,6 +7,13 @@ public static class SamplerCatalog
     [
         new DdimTypeSampler(),
         new DdpmTypeSampler(),
+        new AccOdeSampler(),
+        new AccOdeMultistepSampler(),
+        new AccSdeSampler(),
+        new AccSdeInsideSampler(),
+        new DdimSampler(),
+        new DdpmPosteriorSampler(),
+        new DpmSolver2Sampler(),
     ];
 
     public static IReadOnlyList<Sampler> Samplers => All;
