@@ -28,7 +28,7 @@ public class ForwardMarginalTests
         { "embedded-r2", """{ "kind": "embedded", "dimension": 5, "complementVariance": 0.3, "seed": 3, "core": { "kind": "gmm", "weights": [0.4, 0.6], "means": [[-1.5, 0], [1.5, 0.5]], "covariances": [[[0.2, 0.1], [0.1, 0.3]], [[0.5, -0.2], [-0.2, 0.4]]] } }""" },
         { "embedded-r1", """{ "kind": "embedded", "dimension": 4, "complementVariance": 2.0, "seed": 9, "core": { "kind": "gmm", "weights": [0.5, 0.5], "means": [[-3], [3]], "variances": [0.05, 0.05] } }""" },
         { "gaussian-spectrum", """{ "kind": "gaussian", "dimension": 4, "spectrum": [0.1, 0.5, 2, 4], "mean": [1, -1, 0, 2], "seed": 5 }""" },
-        { "gaussian-isotropic", """{ "kind": "gaussian", "dimension": 12, "variance": 4.0 }""" },
+        { "gaussian-isotropic", """{ "kind": "gaussian", "dimension": 8, "variance": 4.0 }""" },
         { "random-gmm-full", """{ "kind": "random-gmm", "dimension": 3, "components": 4, "meanScale": 2.0, "covariance": "full", "seed": 7 }""" },
     };
 
