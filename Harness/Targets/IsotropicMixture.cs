@@ -16,7 +16,10 @@ public sealed class IsotropicMixture : IDiffusedTarget
     private readonly double[] _meanNormsSquared;
     private readonly double[] _variances;
 
-    public IsotropicMixture(IReadOnlyList<double> weights, IReadOnlyList<double[]> means, IReadOnlyList<double> variances)
+    private readonly string? _description;
+
+    /// <param name="description">Overrides the default "gmm(K=…,d=…,isotropic)" label (e.g. for random-gmm).</param>
+    public IsotropicMixture(IReadOnlyList<double> weights, IReadOnlyList<double[]> means, IReadOnlyList<double> variances, string? description = null)
     {
         MixtureValidation.CheckWeights(weights);
         int k = weights.Count;
@@ -46,6 +49,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
         }
 
         _variances = variances.ToArray();
+        _description = description;
     }
 
     public int Dimension { get; }
@@ -56,7 +60,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
 
     public IReadOnlyList<double> Variances => _variances;
 
-    public string Description => $"gmm(K={Components},d={Dimension},isotropic)";
+    public string Description => _description ?? $"gmm(K={Components},d={Dimension},isotropic)";
 
     public ReadOnlySpan<double> Mean(int k) => _means.AsSpan(k * Dimension, Dimension);
 

@@ -88,10 +88,37 @@ public static class JsonFields
         return result;
     }
 
-    public static double[][] Matrix(JsonElement e, string path, string name)
+    public static double[][] Matrix(JsonElement e, string path, string name) => Matrix(Required(e, path, name), $"{path}.{name}");
+
+    /// <summary>An array of matrices (one covariance per component).</summary>
+    public static double[][][] Matrices(JsonElement e, string path, string name)
     {
         JsonElement v = Required(e, path, name);
         string p = $"{path}.{name}";
+        if (v.ValueKind != JsonValueKind.Array)
+        {
+            throw new InvalidSpecificationException(p, Show(v), "must be an array of matrices (arrays of arrays of numbers)");
+        }
+
+        var result = new double[v.GetArrayLength()][][];
+        int i = 0;
+        foreach (JsonElement item in v.EnumerateArray())
+        {
+            result[i] = Matrix(item, $"{p}[{i}]");
+            i++;
+        }
+
+        return result;
+    }
+
+    public static double OptionalNumber(JsonElement e, string path, string name, double fallback)
+        => Has(e, name) ? Number(e, path, name) : fallback;
+
+    public static int OptionalInteger(JsonElement e, string path, string name, int min, int max, int fallback)
+        => Has(e, name) ? Integer(e, path, name, min, max) : fallback;
+
+    public static double[][] Matrix(JsonElement v, string p)
+    {
         if (v.ValueKind != JsonValueKind.Array)
         {
             throw new InvalidSpecificationException(p, Show(v), "must be an array of arrays of numbers");

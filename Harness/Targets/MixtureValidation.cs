@@ -60,6 +60,116 @@ internal static class MixtureValidation
         return d;
     }
 
+    /// <summary>Each diagonal has <paramref name="dimension"/> finite, positive entries.</summary>
+    public static void CheckDiagonals(IReadOnlyList<double[]> diagonals, int components, int dimension)
+    {
+        if (diagonals.Count != components)
+        {
+            throw new InvalidSpecificationException("diagonals", $"{diagonals.Count} vectors", $"need one diagonal per component ({components})");
+        }
+
+        for (int k = 0; k < components; k++)
+        {
+            CheckPositiveVector(diagonals[k], $"diagonals[{k}]", dimension, "a variance");
+        }
+    }
+
+    /// <summary>A vector of <paramref name="dimension"/> finite, positive entries (variances or eigenvalues).</summary>
+    public static void CheckPositiveVector(IReadOnlyList<double> values, string field, int dimension, string what)
+    {
+        if (values.Count != dimension)
+        {
+            throw new InvalidSpecificationException(field, $"{values.Count} values", $"need {dimension} values (the dimension of the means)");
+        }
+
+        for (int j = 0; j < dimension; j++)
+        {
+            if (!double.IsFinite(values[j]) || values[j] <= 0)
+            {
+                throw new InvalidSpecificationException($"{field}[{j}]", values[j].ToString("R"), $"{what} must be finite and positive");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="covariance"/> is a d×d symmetric (within 1e−12 of its largest
+    /// diagonal entry) positive-definite matrix with positive diagonal; returns its symmetrised,
+    /// row-major copy.
+    /// </summary>
+    public static double[] CheckCovariance(double[][] covariance, string field, int dimension)
+    {
+        int d = dimension;
+        if (covariance.Length != d)
+        {
+            throw new InvalidSpecificationException(field, $"{covariance.Length} rows", $"a covariance must be {d}×{d} (the dimension of the means)");
+        }
+
+        double scale = 0;
+        for (int i = 0; i < d; i++)
+        {
+            if (covariance[i].Length != d)
+            {
+                throw new InvalidSpecificationException($"{field}[{i}]", $"{covariance[i].Length} entries", $"a covariance must be {d}×{d} (the dimension of the means)");
+            }
+
+            for (int j = 0; j < d; j++)
+            {
+                if (!double.IsFinite(covariance[i][j]))
+                {
+                    throw new InvalidSpecificationException($"{field}[{i}][{j}]", covariance[i][j].ToString("R"), "must be finite");
+                }
+            }
+
+            if (covariance[i][i] <= 0)
+            {
+                throw new InvalidSpecificationException($"{field}[{i}][{i}]", covariance[i][i].ToString("R"), "diagonal entries of a covariance must be positive");
+            }
+
+            scale = Math.Max(scale, covariance[i][i]);
+        }
+
+        var symmetric = new double[d * d];
+        for (int i = 0; i < d; i++)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                double a = covariance[i][j];
+                double b = covariance[j][i];
+                if (Math.Abs(a - b) > 1e-12 * scale)
+                {
+                    throw new InvalidSpecificationException($"{field}[{i}][{j}]", $"{a:R} (but [{j}][{i}] = {b:R})", "a covariance must be symmetric within 1e-12 of its largest diagonal entry");
+                }
+
+                symmetric[i * d + j] = 0.5 * (a + b);
+            }
+        }
+
+        return symmetric;
+    }
+
+    /// <summary>Q (d×d row-major) satisfies Q Qᵀ = I within 1e−9 entrywise (equivalent to QᵀQ = I for square Q).</summary>
+    public static void CheckOrthogonal(double[] q, string field, int dimension)
+    {
+        int d = dimension;
+        if (q.Length != d * d)
+        {
+            throw new InvalidSpecificationException(field, $"{q.Length} entries", $"need a {d}×{d} row-major matrix ({d * d} entries)");
+        }
+
+        for (int i = 0; i < d; i++)
+        {
+            for (int l = 0; l <= i; l++)
+            {
+                double dot = System.Numerics.Tensors.TensorPrimitives.Dot<double>(q.AsSpan(i * d, d), q.AsSpan(l * d, d));
+                double expected = i == l ? 1.0 : 0.0;
+                if (!(Math.Abs(dot - expected) <= 1e-9))
+                {
+                    throw new InvalidSpecificationException(field, $"row {i} · row {l} = {dot:R}", "eigenvectors must be orthonormal within 1e-9");
+                }
+            }
+        }
+    }
+
     /// <summary>The component whose cumulative weight first exceeds u ∈ [0, 1).</summary>
     public static int PickComponent(IReadOnlyList<double> weights, double u)
     {

@@ -1,0 +1,497 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using Diffusion.Verify.Numerics;
+using Diffusion.Verify.Randomness;
+
+namespace Diffusion.Verify.Targets;
+
+/// <summary>
+/// q_0 = Σ_k π_k N(μ_k, Σ_k) with diagonal or full covariances (DESIGN §3). Each Σ_k is kept as
+/// Q_k diag(λ_k) Q_kᵀ (Q_k = I for a diagonal component), eigendecomposed once at construction, so that
+/// at every level C_k = ᾱ Σ_k + (1 − ᾱ) I = Q_k diag(ᾱ λ_k + 1 − ᾱ) Q_kᵀ needs no refactorisation and
+/// stays well conditioned as ᾱ → 0. With y_k = Q_kᵀ (x − √ᾱ μ_k) and z_k = y_k / c_k (c_k the diffused
+/// eigenvalues): ln N_k = −½ Σ ln(2π c_kj) − ½ yᵀz, g_k = −Q_k z_k, s = Σ_k w_k g_k,
+/// ∇s = Σ_k w_k [ (g_k − s)(g_k − s)ᵀ − P_k ] (the centred form of Σ w_k (g_k g_kᵀ − P_k) − s sᵀ,
+/// which avoids cancelling large g_k g_kᵀ against s sᵀ).
+/// </summary>
+public sealed class GeneralMixture : IDiffusedTarget
+{
+    // .NET's double.Epsilon is the smallest subnormal, not the unit roundoff.
+    private const double MachineEpsilon = 2.220446049250313e-16;
+
+    private readonly double[] _weights;
+    private readonly double[] _logWeights;
+    private readonly double[] _means;
+    private readonly double[] _eigenvalues;
+    private readonly double[]?[] _eigenvectors;
+    private readonly double[] _meansInEigenbasis;
+    private readonly string? _description;
+
+    private GeneralMixture(IReadOnlyList<double> weights, IReadOnlyList<double[]> means, IReadOnlyList<double[]> eigenvalues, IReadOnlyList<double[]?> eigenvectors, string? description)
+    {
+        int k = weights.Count;
+        int d = means[0].Length;
+        Dimension = d;
+        Components = k;
+        _weights = weights.ToArray();
+        _logWeights = _weights.Select(w => Math.Log(w)).ToArray();
+        _means = new double[k * d];
+        _eigenvalues = new double[k * d];
+        _eigenvectors = new double[]?[k];
+        _meansInEigenbasis = new double[k * d];
+        for (int c = 0; c < k; c++)
+        {
+            means[c].CopyTo(_means.AsSpan(c * d, d));
+            eigenvalues[c].CopyTo(_eigenvalues.AsSpan(c * d, d));
+            _eigenvectors[c] = eigenvectors[c];
+            Span<double> m = _meansInEigenbasis.AsSpan(c * d, d);
+            if (eigenvectors[c] is { } q)
+            {
+                // Qᵀμ = Σ_i μ_i Q[i, :]
+                for (int i = 0; i < d; i++)
+                {
+                    TensorPrimitives.MultiplyAdd(q.AsSpan(i * d, d), means[c][i], m, m);
+                }
+            }
+            else
+            {
+                means[c].CopyTo(m);
+            }
+        }
+
+        Form = _eigenvectors.All(q => q is null) ? CovarianceForm.Diagonal : CovarianceForm.Full;
+        _description = description;
+    }
+
+    public int Dimension { get; }
+
+    public int Components { get; }
+
+    public IReadOnlyList<double> Weights => _weights;
+
+    /// <summary><see cref="CovarianceForm.Diagonal"/> when every component is diagonal, else <see cref="CovarianceForm.Full"/>.</summary>
+    public CovarianceForm Form { get; }
+
+    public string Description => _description ?? $"gmm(K={Components},d={Dimension},{(Form == CovarianceForm.Diagonal ? "diagonal" : "full")})";
+
+    /// <summary>Σ_k = diag(diagonals[k]).</summary>
+    public static GeneralMixture FromDiagonals(IReadOnlyList<double> weights, IReadOnlyList<double[]> means, IReadOnlyList<double[]> diagonals, string? description = null)
+    {
+        MixtureValidation.CheckWeights(weights);
+        int d = MixtureValidation.CheckMeans(means, weights.Count);
+        MixtureValidation.CheckDiagonals(diagonals, weights.Count, d);
+        return new GeneralMixture(weights, means, diagonals, new double[]?[weights.Count], description);
+    }
+
+    /// <summary>
+    /// Σ_k = covariances[k] (d rows of d entries): symmetric within 1e−12 relative, positive definite
+    /// (smallest eigenvalue above d·ε times the largest). Eigendecomposed here, once.
+    /// </summary>
+    public static GeneralMixture FromCovariances(IReadOnlyList<double> weights, IReadOnlyList<double[]> means, IReadOnlyList<double[][]> covariances, string? description = null)
+    {
+        MixtureValidation.CheckWeights(weights);
+        int k = weights.Count;
+        int d = MixtureValidation.CheckMeans(means, k);
+        if (covariances.Count != k)
+        {
+            throw new InvalidSpecificationException("covariances", $"{covariances.Count} matrices", $"need one covariance per component ({k})");
+        }
+
+        var eigenvalues = new double[k][];
+        var eigenvectors = new double[]?[k];
+        for (int c = 0; c < k; c++)
+        {
+            string field = $"covariances[{c}]";
+            double[] symmetric = MixtureValidation.CheckCovariance(covariances[c], field, d);
+            (double[] values, double[] vectors) = SymmetricEigen.Decompose(symmetric, d);
+            double largest = values.Max();
+            double smallest = values.Min();
+            if (!(smallest > d * MachineEpsilon * largest))
+            {
+                throw new InvalidSpecificationException(field, $"smallest eigenvalue {smallest:G6} (largest {largest:G6})", "a covariance must be positive definite (smallest eigenvalue above d·ε times the largest)");
+            }
+
+            eigenvalues[c] = values;
+            eigenvectors[c] = vectors;
+        }
+
+        return new GeneralMixture(weights, means, eigenvalues, eigenvectors, description);
+    }
+
+    /// <summary>
+    /// Σ_k = Q_k diag(λ_k) Q_kᵀ given directly: eigenvectors[k] is d×d row-major with column j the
+    /// eigenvector of λ_kj (checked orthonormal within 1e−9), or null for the coordinate axes.
+    /// </summary>
+    public static GeneralMixture FromEigen(IReadOnlyList<double> weights, IReadOnlyList<double[]> means, IReadOnlyList<double[]> eigenvalues, IReadOnlyList<double[]?> eigenvectors, string? description = null)
+    {
+        MixtureValidation.CheckWeights(weights);
+        int k = weights.Count;
+        int d = MixtureValidation.CheckMeans(means, k);
+        if (eigenvalues.Count != k)
+        {
+            throw new InvalidSpecificationException("eigenvalues", $"{eigenvalues.Count} vectors", $"need one spectrum per component ({k})");
+        }
+
+        if (eigenvectors.Count != k)
+        {
+            throw new InvalidSpecificationException("eigenvectors", $"{eigenvectors.Count} matrices", $"need one eigenbasis (or null) per component ({k})");
+        }
+
+        for (int c = 0; c < k; c++)
+        {
+            MixtureValidation.CheckPositiveVector(eigenvalues[c], $"eigenvalues[{c}]", d, "an eigenvalue");
+            if (eigenvectors[c] is { } q)
+            {
+                MixtureValidation.CheckOrthogonal(q, $"eigenvectors[{c}]", d);
+            }
+        }
+
+        return new GeneralMixture(weights, means, eigenvalues, eigenvectors, description);
+    }
+
+    /// <summary>As <see cref="FromEigen"/> without the O(d³) orthonormality check, for frames built by <see cref="RandomOrthonormal"/>.</summary>
+    internal static GeneralMixture FromTrustedEigen(IReadOnlyList<double> weights, IReadOnlyList<double[]> means, IReadOnlyList<double[]> eigenvalues, IReadOnlyList<double[]?> eigenvectors, string? description)
+    {
+        MixtureValidation.CheckWeights(weights);
+        int d = MixtureValidation.CheckMeans(means, weights.Count);
+        for (int c = 0; c < weights.Count; c++)
+        {
+            MixtureValidation.CheckPositiveVector(eigenvalues[c], $"eigenvalues[{c}]", d, "an eigenvalue");
+        }
+
+        return new GeneralMixture(weights, means, eigenvalues, eigenvectors, description);
+    }
+
+    public ReadOnlySpan<double> Mean(int k) => _means.AsSpan(k * Dimension, Dimension);
+
+    /// <summary>λ_k, the eigenvalues of Σ_k (the diagonal for a diagonal component).</summary>
+    public ReadOnlySpan<double> Eigenvalues(int k) => _eigenvalues.AsSpan(k * Dimension, Dimension);
+
+    /// <summary>True when Σ_k is diagonal in the coordinate axes (Q_k = I).</summary>
+    public bool IsDiagonal(int k) => _eigenvectors[k] is null;
+
+    /// <summary>Q_k, d×d row-major, column j = eigenvector of λ_kj; empty when <see cref="IsDiagonal"/>.</summary>
+    public ReadOnlySpan<double> Eigenvectors(int k) => _eigenvectors[k];
+
+    /// <summary>Q_kᵀ μ_k (μ_k itself for a diagonal component).</summary>
+    public ReadOnlySpan<double> MeanInEigenbasis(int k) => _meansInEigenbasis.AsSpan(k * Dimension, Dimension);
+
+    /// <summary>Σ_k as a new d×d row-major matrix.</summary>
+    public double[] Covariance(int k)
+    {
+        int d = Dimension;
+        var sigma = new double[d * d];
+        ReadOnlySpan<double> lambda = Eigenvalues(k);
+        if (_eigenvectors[k] is not { } q)
+        {
+            for (int i = 0; i < d; i++)
+            {
+                sigma[i * d + i] = lambda[i];
+            }
+
+            return sigma;
+        }
+
+        var scaledRow = new double[d];
+        for (int i = 0; i < d; i++)
+        {
+            TensorPrimitives.Multiply(q.AsSpan(i * d, d), lambda, scaledRow);
+            for (int l = 0; l < d; l++)
+            {
+                sigma[i * d + l] = TensorPrimitives.Dot<double>(scaledRow, q.AsSpan(l * d, d));
+            }
+        }
+
+        return sigma;
+    }
+
+    /// <summary>
+    /// Per call: K log-normalisers, K logits, K·d inverse diffused eigenvalues; per row (reused): K·d
+    /// whitened residuals z_k and one d-vector for x − √ᾱ μ_k.
+    /// </summary>
+    public int ScratchLength(int rows) => 2 * Components + (2 * Components + 1) * Dimension;
+
+    public double LogDensity(ReadOnlySpan<double> x, double alphaBar)
+    {
+        double[] rented = ArrayPool<double>.Shared.Rent(ScratchLength(1));
+        try
+        {
+            Span<double> scratch = rented.AsSpan(0, ScratchLength(1));
+            Layout(scratch, out Span<double> logNormalisers, out Span<double> logits, out Span<double> inverse, out Span<double> z, out Span<double> residual);
+            PrepareLevel(alphaBar, logNormalisers, inverse);
+            Logits(x, Math.Sqrt(alphaBar), logNormalisers, inverse, logits, z, residual);
+            return Elementary.LogSumExp(logits);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    public void ScoreBlock(ReadOnlySpan<double> x, int rows, double alphaBar, Span<double> score, Span<double> scratch, Span<double> logDensity = default)
+    {
+        int d = Dimension;
+        Layout(scratch, out Span<double> logNormalisers, out Span<double> logits, out Span<double> inverse, out Span<double> z, out Span<double> residual);
+        PrepareLevel(alphaBar, logNormalisers, inverse);
+        double rootAlphaBar = Math.Sqrt(alphaBar);
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<double> xr = x.Slice(r * d, d);
+            Span<double> sr = score.Slice(r * d, d);
+            Logits(xr, rootAlphaBar, logNormalisers, inverse, logits, z, residual);
+            double logNormaliser = Softmax(logits);
+            if (!logDensity.IsEmpty)
+            {
+                logDensity[r] = logNormaliser;
+            }
+
+            // s = −Σ_k w_k Q_k z_k
+            sr.Clear();
+            for (int c = 0; c < Components; c++)
+            {
+                double w = logits[c];
+                if (w == 0)
+                {
+                    continue;
+                }
+
+                AddRotated(c, z.Slice(c * d, d), -w, sr);
+            }
+        }
+    }
+
+    public void Jacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian)
+    {
+        int d = Dimension;
+        int k = Components;
+        int scratchLength = ScratchLength(1);
+        double[] rented = ArrayPool<double>.Shared.Rent(scratchLength + k * d + 2 * d);
+        try
+        {
+            Span<double> all = rented.AsSpan(0, scratchLength + k * d + 2 * d);
+            Layout(all[..scratchLength], out Span<double> logNormalisers, out Span<double> w, out Span<double> inverse, out Span<double> z, out Span<double> residual);
+            Span<double> g = all.Slice(scratchLength, k * d);
+            Span<double> s = all.Slice(scratchLength + k * d, d);
+            Span<double> work = all.Slice(scratchLength + k * d + d, d);
+            PrepareLevel(alphaBar, logNormalisers, inverse);
+            Logits(x, Math.Sqrt(alphaBar), logNormalisers, inverse, w, z, residual);
+            Softmax(w);
+
+            // g_k = −Q_k z_k, s = Σ_k w_k g_k
+            g.Clear();
+            s.Clear();
+            for (int c = 0; c < k; c++)
+            {
+                Span<double> gc = g.Slice(c * d, d);
+                AddRotated(c, z.Slice(c * d, d), -1.0, gc);
+                TensorPrimitives.MultiplyAdd(gc, w[c], s, s);
+            }
+
+            // ∇s = Σ_k w_k [ (g_k − s)(g_k − s)ᵀ − Q_k diag(1/c_k) Q_kᵀ ]
+            jacobian[..(d * d)].Clear();
+            for (int c = 0; c < k; c++)
+            {
+                double wc = w[c];
+                if (wc == 0)
+                {
+                    continue;
+                }
+
+                TensorPrimitives.Subtract(g.Slice(c * d, d), s, work);
+                for (int i = 0; i < d; i++)
+                {
+                    Span<double> row = jacobian.Slice(i * d, d);
+                    TensorPrimitives.MultiplyAdd(work, wc * work[i], row, row);
+                }
+
+                SubtractPrecision(c, inverse.Slice(c * d, d), wc, jacobian, work);
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Dense: ∇s, then LU of I + c∇s (O(d³)).</summary>
+    public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
+    {
+        int d = Dimension;
+        double[] rented = ArrayPool<double>.Shared.Rent(d * d);
+        try
+        {
+            Span<double> m = rented.AsSpan(0, d * d);
+            Jacobian(x, alphaBar, m);
+            TensorPrimitives.Multiply(m, scale, m);
+            for (int i = 0; i < d; i++)
+            {
+                m[i * d + i] += 1.0;
+            }
+
+            return DenseLu.LogAbsDeterminant(m, d);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>X_0 = μ_k + Q_k diag(√λ_k) Z, component and Z from the data stream of (seed, sampleIndex).</summary>
+    public void SampleData(long seed, long sampleIndex, Span<double> x)
+    {
+        int d = Dimension;
+        ulong key = CounterRandom.Key(seed, RandomStream.Data, 0, sampleIndex);
+        int c = MixtureValidation.PickComponent(_weights, CounterRandom.Uniform(key, long.MaxValue));
+        double[] rented = ArrayPool<double>.Shared.Rent(d);
+        try
+        {
+            Span<double> scaled = rented.AsSpan(0, d);
+            CounterRandom.FillStandardNormal(key, scaled);
+            ReadOnlySpan<double> lambda = Eigenvalues(c);
+            for (int j = 0; j < d; j++)
+            {
+                scaled[j] *= Math.Sqrt(lambda[j]);
+            }
+
+            Mean(c).CopyTo(x);
+            AddRotated(c, scaled, 1.0, x);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    private void Layout(Span<double> scratch, out Span<double> logNormalisers, out Span<double> logits, out Span<double> inverse, out Span<double> z, out Span<double> residual)
+    {
+        int k = Components;
+        int d = Dimension;
+        logNormalisers = scratch[..k];
+        logits = scratch.Slice(k, k);
+        inverse = scratch.Slice(2 * k, k * d);
+        z = scratch.Slice(2 * k + k * d, k * d);
+        residual = scratch.Slice(2 * k + 2 * k * d, d);
+    }
+
+    /// <summary>1/c_kj with c_kj = ᾱ λ_kj + 1 − ᾱ, and ln π_k − ½ Σ_j ln(2π c_kj): once per call, shared by all rows.</summary>
+    private void PrepareLevel(double alphaBar, Span<double> logNormalisers, Span<double> inverse)
+    {
+        int d = Dimension;
+        double oneMinus = 1.0 - alphaBar;
+        double log2Pi = Math.Log(2 * Math.PI);
+        for (int c = 0; c < Components; c++)
+        {
+            ReadOnlySpan<double> lambda = Eigenvalues(c);
+            Span<double> inv = inverse.Slice(c * d, d);
+            double sumLog = 0;
+            for (int j = 0; j < d; j++)
+            {
+                double v = alphaBar * lambda[j] + oneMinus;
+                inv[j] = 1.0 / v;
+                sumLog += Math.Log(v);
+            }
+
+            logNormalisers[c] = _logWeights[c] - 0.5 * (d * log2Pi + sumLog);
+        }
+    }
+
+    /// <summary>Fills logits with ln π_k + ln N(x; √ᾱ μ_k, C_k) and z_k with C_k's whitened residual (in the eigenbasis).</summary>
+    private void Logits(ReadOnlySpan<double> x, double rootAlphaBar, ReadOnlySpan<double> logNormalisers, ReadOnlySpan<double> inverse, Span<double> logits, Span<double> z, Span<double> residual)
+    {
+        int d = Dimension;
+        for (int c = 0; c < Components; c++)
+        {
+            Span<double> zc = z.Slice(c * d, d);
+
+            // The difference x − √ᾱ μ_k is formed before rotating so that a point near a distant mean
+            // does not lose its residual to cancellation between Qᵀx and √ᾱ Qᵀμ.
+            TensorPrimitives.MultiplyAdd(Mean(c), -rootAlphaBar, x, residual);
+            if (_eigenvectors[c] is { } q)
+            {
+                // y = Qᵀ r = Σ_i r_i Q[i, :]
+                zc.Clear();
+                for (int i = 0; i < d; i++)
+                {
+                    if (residual[i] != 0)
+                    {
+                        TensorPrimitives.MultiplyAdd(q.AsSpan(i * d, d), residual[i], zc, zc);
+                    }
+                }
+            }
+            else
+            {
+                residual.CopyTo(zc);
+            }
+
+            ReadOnlySpan<double> inv = inverse.Slice(c * d, d);
+            double quadratic = 0;
+            for (int j = 0; j < d; j++)
+            {
+                double y = zc[j];
+                double zj = y * inv[j];
+                quadratic += y * zj;
+                zc[j] = zj;
+            }
+
+            logits[c] = logNormalisers[c] - 0.5 * quadratic;
+        }
+    }
+
+    /// <summary>destination += factor · Q_k v (v itself for a diagonal component).</summary>
+    private void AddRotated(int c, ReadOnlySpan<double> v, double factor, Span<double> destination)
+    {
+        int d = Dimension;
+        if (_eigenvectors[c] is { } q)
+        {
+            for (int i = 0; i < d; i++)
+            {
+                destination[i] += factor * TensorPrimitives.Dot<double>(q.AsSpan(i * d, d), v);
+            }
+        }
+        else
+        {
+            TensorPrimitives.MultiplyAdd(v, factor, destination, destination);
+        }
+    }
+
+    /// <summary>jacobian −= weight · Q_k diag(inv) Q_kᵀ (symmetric; O(d³) for a full component).</summary>
+    private void SubtractPrecision(int c, ReadOnlySpan<double> inv, double weight, Span<double> jacobian, Span<double> work)
+    {
+        int d = Dimension;
+        if (_eigenvectors[c] is not { } q)
+        {
+            for (int i = 0; i < d; i++)
+            {
+                jacobian[i * d + i] -= weight * inv[i];
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < d; i++)
+        {
+            TensorPrimitives.Multiply(q.AsSpan(i * d, d), inv, work);
+            for (int l = 0; l <= i; l++)
+            {
+                double p = weight * TensorPrimitives.Dot<double>(work, q.AsSpan(l * d, d));
+                jacobian[i * d + l] -= p;
+                if (l != i)
+                {
+                    jacobian[l * d + i] -= p;
+                }
+            }
+        }
+    }
+
+    /// <summary>Replaces logits by softmax weights in place; returns the log-sum-exp.</summary>
+    private static double Softmax(Span<double> logits)
+    {
+        double lse = Elementary.LogSumExp(logits);
+        for (int c = 0; c < logits.Length; c++)
+        {
+            logits[c] = Math.Exp(logits[c] - lse);
+        }
+
+        return lse;
+    }
+}
