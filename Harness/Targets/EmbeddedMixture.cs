@@ -233,6 +233,11 @@ public sealed class EmbeddedMixture : IDiffusedTarget
     /// X_0 = U V + σ⊥ (I − UUᵀ) Z: V from the core's data draw of (seed, sampleIndex) (step 0), Z from
     /// the data stream at step 1, so the two never share random numbers.
     /// </summary>
+    /// <summary>KL is additive over the independent core and complement.</summary>
+    public double ComponentKlToStandardNormal(double alphaBar) =>
+        Core.ComponentKlToStandardNormal(alphaBar)
+        + Distances.StartErrorBound.IsotropicKl(Dimension - CoreDimension, ComplementDiffusedVariance(alphaBar), 0.0);
+
     public void SampleData(long seed, long sampleIndex, Span<double> x)
     {
         int r = CoreDimension;

@@ -187,6 +187,8 @@ public sealed class GaussianTarget : IDiffusedTarget
         return sum;
     }
 
+    public double ComponentKlToStandardNormal(double alphaBar) => _closedForms.ComponentKlToStandardNormal(alphaBar);
+
     public void SampleData(long seed, long sampleIndex, Span<double> x) => _closedForms.SampleData(seed, sampleIndex, x);
 
     private static void CheckMeanLength(double[]? mean, int dimension)

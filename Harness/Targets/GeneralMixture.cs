@@ -337,6 +337,26 @@ public sealed class GeneralMixture : IDiffusedTarget
     }
 
     /// <summary>X_0 = μ_k + Q_k diag(√λ_k) Z, component and Z from the data stream of (seed, sampleIndex).</summary>
+    /// <summary>KL(N(√ᾱ μ_k, C_k) ‖ N(0, I)) = ½ (Σ_j (c_j − 1 − ln c_j) + ᾱ‖μ_k‖²), c_j = ᾱλ_j + 1 − ᾱ, weighted by π_k.</summary>
+    public double ComponentKlToStandardNormal(double alphaBar)
+    {
+        double sum = 0;
+        for (int k = 0; k < Components; k++)
+        {
+            double kl = 0;
+            foreach (double lambda in Eigenvalues(k))
+            {
+                kl += Distances.StartErrorBound.VarianceTerm(alphaBar * lambda + (1.0 - alphaBar));
+            }
+
+            ReadOnlySpan<double> mean = Mean(k);
+            kl += alphaBar * System.Numerics.Tensors.TensorPrimitives.Dot(mean, mean);
+            sum += Weights[k] * 0.5 * kl;
+        }
+
+        return sum;
+    }
+
     public void SampleData(long seed, long sampleIndex, Span<double> x)
     {
         int d = Dimension;
