@@ -15,7 +15,7 @@ namespace Diffusion.Verify.Theory.Tests;
 public sealed class GaussianVarianceTests(ITestOutputHelper output)
 {
     private const int Dimension = 1000;
-    private const int Samples = 2_000;
+    private const int Samples = 20_000;
     private const double DataVariance = 4.0;
     private const double Sigmas = 5.0;
     private static readonly NoiseSchedule Schedule = new ScheduleSpec("li2024", C0: 2, C1: 4).Build(20);
