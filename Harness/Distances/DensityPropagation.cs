@@ -21,8 +21,10 @@ namespace Diffusion.Verify.Distances;
 /// steps stay far below 1e−9. The alternative without interpolation, p_new(z) = ∫ p(y) N(z; M(y), σ²) dy
 /// by quadrature in y, fails exactly where li2024 needs it (σ ≪ h) and costs O(N·σ/h) per node when σ
 /// is wide. (3) Each output grid is rebuilt around the image of the support, at the spacing of the next
-/// level's finest component (so the grid follows the shrinking scale of the law), with TailSds noise sds
-/// of margin so that the periodic convolution never wraps. Convergence is checked by halving the spacing.
+/// level's finest component or of the sampler's own finest feature if that is smaller (tracked through
+/// the steps as f ← √((min M'·f)² + noise²): a strongly contracting map makes a spike before the noise
+/// spreads it), with TailSds noise sds of margin so that the periodic convolution never wraps, and
+/// q_{t−1}'s support so that tails are carried, not cut. Convergence is checked by halving the spacing.
 /// </para>
 /// The map must be increasing on the support; a step where M'(y) ≤ 0 with non-negligible density is
 /// refused with a message (summing over preimages would put integrable singularities into the density,
@@ -60,7 +62,7 @@ public static class DensityPropagation
         // A mass defect (tails cut at the round-off floor) moves TV by at most half of it and KL by about it.
         double massDefect = Math.Abs(result.Mass - 1.0);
         string notes =
-            $"grid at level 1: {result.Density.Count} points, h = {result.Density.Spacing:G4} ({result.PointsPerSd} per smallest sd); " +
+            $"grid at level 1: {result.Density.Count} points, h = {result.Density.Spacing:G4} ({result.PointsPerSd} points per sd of the finest feature); " +
             (options.CheckRefinement ? $"change from h×2: TV {tv:G3}, KL(p‖q) {klPq:G3}, KL(q‖p) {klQp:G3}; " : "refinement not checked; ") +
             $"mass − 1 = {result.Mass - 1.0:G3}; min M' = {result.MinimumMapSlope:G4}";
         return new DistanceReport(
@@ -114,6 +116,11 @@ public static class DensityPropagation
         GridDensity p = StartDensity(startLevel, start, options, margin);
         int largest = p.Count;
         double minSlope = double.PositiveInfinity;
+
+        // The finest feature of the sampler's own density (not q's): a step whose map contracts strongly
+        // (M' ≪ 1, e.g. a last cosine step with β ≈ 1) produces a spike narrower than q's components before
+        // the post-noise spreads it again, and the grid must resolve that spike.
+        double feature = start == StartDistribution.Gaussian ? Math.Min(1.0, startLevel.SmallestSd) : startLevel.SmallestSd;
         for (int i = 0; i < kernels.Count; i++)
         {
             int t = steps - i;
@@ -124,12 +131,14 @@ public static class DensityPropagation
                 (int first, int last) = SupportOf(p, t);
                 p = p.ExtendedToCover(p.Node(first) - tails * kernel.PreNoise, p.Node(last) + tails * kernel.PreNoise, margin, options.MaxGridPoints);
                 GaussianFourierConvolution.Apply(p.Values, p.Spacing, kernel.PreNoise);
+                feature = Math.Sqrt(feature * feature + kernel.PreNoise * kernel.PreNoise);
             }
 
             DensityPropagationMixture.Level outputLevel = mixture.At(schedule.AlphaBar(t - 1));
             var map = new DensityPropagationMap(kernel, mixture, options.Score);
-            p = Transport(p, map, t, outputLevel, stencil, options, ref minSlope);
+            p = Transport(p, map, t, outputLevel, stencil, options, ref feature, ref minSlope);
             GaussianFourierConvolution.Apply(p.Values, p.Spacing, kernel.PostNoise);
+            feature = Math.Sqrt(feature * feature + kernel.PostNoise * kernel.PostNoise);
             largest = Math.Max(largest, p.Count);
             CheckFinite(p, t);
         }
@@ -176,6 +185,7 @@ public static class DensityPropagation
         DensityPropagationMixture.Level outputLevel,
         LagrangeStencil stencil,
         DensityPropagationOptions options,
+        ref double feature,
         ref double minSlope)
     {
         // M must increase on the support (values above the round-off floor); beyond it the map is used as
@@ -191,6 +201,7 @@ public static class DensityPropagation
         }
 
         double max = p.Values.Max();
+        double stepMinSlope = double.PositiveInfinity;
         for (int j = first; j <= last; j++)
         {
             if (!(slope[j] > 0) || (j > first && !(image[j] > image[j - 1])))
@@ -198,8 +209,11 @@ public static class DensityPropagation
                 throw NotMonotone(t, p.Node(j), slope[j], p.Values[j] / max);
             }
 
-            minSlope = Math.Min(minSlope, slope[j]);
+            stepMinSlope = Math.Min(stepMinSlope, slope[j]);
         }
+
+        minSlope = Math.Min(minSlope, stepMinSlope);
+        feature *= Math.Min(stepMinSlope, 1.0);
 
         int low = first;
         while (low > 0 && slope[low - 1] > 0 && image[low - 1] < image[low])
@@ -219,7 +233,7 @@ public static class DensityPropagation
         double hi = Math.Max(image[last] + reach, qHi);
         double lowImage = image[low];
         double highImage = image[high];
-        double spacing = outputLevel.SmallestSd / options.PointsPerSd;
+        double spacing = Math.Min(outputLevel.SmallestSd, feature) / options.PointsPerSd;
         GridDensity output = GridDensity.Covering(lo, hi, spacing, options.InterpolationPoints, options.MaxGridPoints);
         double h = p.Spacing;
         int bracket = low;

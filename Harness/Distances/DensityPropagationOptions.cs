@@ -5,7 +5,7 @@ namespace Diffusion.Verify.Distances;
 /// <summary>Resolution knobs of <see cref="DensityPropagation"/>.</summary>
 public sealed record DensityPropagationOptions
 {
-    /// <summary>Grid spacing at level t is the smallest component sd of q_t divided by this.</summary>
+    /// <summary>Grid spacing at level t is the finest feature (smallest component sd of q_t, or of the sampler's density if smaller) divided by this.</summary>
     public int PointsPerSd { get; init; } = 16;
 
     /// <summary>Even number of nodes of the centred Lagrange stencil that carries the density through each map.</summary>
