@@ -227,6 +227,11 @@ public static class DensityPropagation
             high++;
         }
 
+        if (high == low)
+        {
+            throw new InvalidOperationException($"density propagation: at t = {t} the density has collapsed onto one grid point; the grid cannot resolve it");
+        }
+
         double reach = options.TailSds * map.Kernel.PostNoise;
         (double qLo, double qHi) = outputLevel.Support(options.TailSds);
         double lo = Math.Min(image[first] - reach, qLo);
