@@ -1,3 +1,4 @@
+using Diffusion.Verify.Scores;
 using Diffusion.Verify.Targets;
 
 namespace Diffusion.Verify.Distances;
@@ -19,9 +20,18 @@ public static class DistanceEvaluator
 
         return method switch
         {
+            DistanceMethod.Quadrature => Quadrature(request),
             DistanceMethod.DensityMonteCarlo => DensityMonteCarlo.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
             _ => throw new InvalidSpecificationException("method", DistanceMethods.Name(method), "not available in this build"),
         };
+    }
+
+    private static DistanceReport Quadrature(EvaluationRequest request)
+    {
+        IScore? score = request.ScoreIsExact ? null : request.Score;
+        DistanceReport marginal = DensityPropagation.Evaluate(request.Sampler, request.Schedule, request.Target, request.Start, new DensityPropagationOptions { Score = score });
+        Estimate path = PathKlQuadrature.Evaluate(request.Sampler, request.Schedule, request.Target, request.Start, new PathKlQuadratureOptions { Score = score });
+        return marginal with { PathKl = path };
     }
 
     /// <summary>The most precise method that applies: exact, then quadrature, then density-mc or samples.</summary>
@@ -42,7 +52,9 @@ public static class DistanceEvaluator
     public static string WhyNot(EvaluationRequest request, DistanceMethod method) => method switch
     {
         DistanceMethod.Exact => "exact needs a Gaussian target with its exact score",
-        DistanceMethod.Quadrature => "quadrature is not available in this build",
+        DistanceMethod.Quadrature => request.Sampler.IsStochastic
+            ? (request.Target is IsotropicMixture { Dimension: 1 } ? "" : "quadrature for stochastic samplers needs a 1-D isotropic mixture target")
+            : "quadrature for deterministic samplers is not available in this build",
         DistanceMethod.DensityMonteCarlo => request.Sampler.IsStochastic ? $"density-mc needs a deterministic sampler; {request.Sampler.Name} is stochastic" : "",
         DistanceMethod.Samples => "samples is not available in this build",
         _ => "unknown method",
