@@ -25,6 +25,7 @@ try
         "merge" => MergeCommand.Run(arguments),
         "validate" => ValidateCommand.Run(arguments),
         "list" => ListCommand.Run(arguments),
+        "bench" => BenchCommand.Run(arguments, cancellation.Token),
         "help" or "-h" or "--help" => Usage.Print(),
         _ => throw new InvalidSpecificationException("command", command, $"known commands: {string.Join(", ", Usage.Commands)}"),
     };

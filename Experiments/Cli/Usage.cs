@@ -3,7 +3,7 @@ namespace Diffusion.Verify.Experiments.Cli;
 /// <summary>The command summary printed by <c>help</c>.</summary>
 public static class Usage
 {
-    public static IReadOnlyList<string> Commands { get; } = ["run", "sample", "eval", "plot", "verify", "merge", "validate", "list", "help"];
+    public static IReadOnlyList<string> Commands { get; } = ["run", "sample", "eval", "plot", "verify", "merge", "validate", "bench", "list", "help"];
 
     public static int Print()
     {
@@ -20,6 +20,7 @@ public static class Usage
                      [--method auto|exact|quadrature|density-mc|samples] [--n N] [--seed S] [--json]
               sample --target FILE --sampler NAME --steps T [--schedule li2024|logsnr|linear|cosine]
                      [--c0 X --c1 Y] [--n N] [--seed S] [--start gaussian|exact] [--with-start] [--out FILE.csv]
+              bench  [--n N] [--steps T] [--memory]   throughput of the reference workload (issue 6)
               list   samplers, schedules and target kinds
             """);
         return 0;
