@@ -57,6 +57,19 @@ public class SampleDistanceProjectionTvTests
     }
 
     [Fact]
+    public void BootstrapKeepsTheValueAndOnlyRaisesTheError()
+    {
+        double[] p = Draw(5_000, 2, 0.1, 1.1, seed: 31);
+        double[] q = Draw(5_000, 2, 0, 1, seed: 32);
+        double[] edges = Draw(4096, 2, 0, 1, seed: 33);
+        IReadOnlyList<ProjectionTvDirection> directions = ProjectionTvDirection.Random(2, 4, seed: 34);
+        Estimate binomial = ProjectionTv.Estimate(p, q, edges, 2, directions, seed: 35).LowerBound;
+        Estimate bootstrap = ProjectionTv.Estimate(p, q, edges, 2, directions, new ProjectionTvOptions { BootstrapReplicates = 50 }, seed: 35).LowerBound;
+        Assert.Equal(binomial.Value, bootstrap.Value);
+        Assert.InRange(bootstrap.StandardError, binomial.StandardError, 3 * binomial.StandardError);
+    }
+
+    [Fact]
     public void ExactTvHelperAgreesWithErfAndWithMonteCarlo()
     {
         // d = 2 with equal scales reduces to the 1-D shift exactly.

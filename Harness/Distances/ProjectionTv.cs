@@ -37,6 +37,11 @@ public static class ProjectionTv
     // E sup|Brownian bridge| ≈ 0.8687: the expected best half-line difference at p = q, in units √(1/n + 1/m).
     private const double NullKolmogorovDistance = 0.87;
 
+    /// <summary>
+    /// The lower bound for samples <paramref name="p"/> (n × d) and <paramref name="q"/> (m × d), row-major.
+    /// <paramref name="edgeSample"/> (≥ 4 × the finest bin count points of q) must be independent of both:
+    /// its projected quantiles are the bin edges. <paramref name="seed"/> drives only the optional bootstrap.
+    /// </summary>
     public static ProjectionTvEstimate Estimate(
         double[] p,
         double[] q,
@@ -74,7 +79,7 @@ public static class ProjectionTv
             }
         }
 
-        Fit fit = Run(axes, null, null, n, m, options, finest, parallel);
+        Fit fit = Run(axes, null, null, options, finest, parallel);
         double standardError = Math.Sqrt(fit.BinomialVariance);
         if (options.BootstrapReplicates >= 2)
         {
@@ -88,7 +93,7 @@ public static class ProjectionTv
                 {
                     PoissonWeights(seed, r, 0, weights.P);
                     PoissonWeights(seed, r, 1, weights.Q);
-                    replicates[r] = Run(axes, weights.P, weights.Q, n, m, options, finest, null).Value;
+                    replicates[r] = Run(axes, weights.P, weights.Q, options, finest, null).Value;
                     return weights;
                 },
                 _ => { });
@@ -112,7 +117,7 @@ public static class ProjectionTv
     /// The forward-chained fit: for folds f = 1..K−1, choose the best set on folds 0..f−1 and take
     /// P̂(A_f) − Q̂(A_f) on fold f. With weights (a bootstrap replicate) the counts are weighted sums.
     /// </summary>
-    private static Fit Run(List<Axis> axes, double[]? weightsP, double[]? weightsQ, int n, int m, ProjectionTvOptions options, int finest, ParallelOptions? parallel)
+    private static Fit Run(List<Axis> axes, double[]? weightsP, double[]? weightsQ, ProjectionTvOptions options, int finest, ParallelOptions? parallel)
     {
         int folds = options.Folds;
         var counts = new FoldCounts[axes.Count];
