@@ -26,8 +26,8 @@ public sealed class PointEvaluator
 
         var measured = new List<(string Metric, Estimate Value, double? Floor)>
         {
-            (Metrics.Tv, report.TotalVariation, report.TotalVariationFloor?.Value),
-            (Metrics.KlSamplerToTarget, report.KlSamplerToTarget, report.KlFloor?.Value),
+            (Metrics.Tv, report.TotalVariation, SampleFloor(report.TotalVariation, report.TotalVariationFloor)),
+            (Metrics.KlSamplerToTarget, report.KlSamplerToTarget, SampleFloor(report.KlSamplerToTarget, report.KlFloor)),
         };
         if (report.KlTargetToSampler is { } klQp)
         {
@@ -88,6 +88,13 @@ public sealed class PointEvaluator
             Seconds = seconds,
         }).ToList();
     }
+
+    /// <summary>
+    /// A sample estimator's resolution limit: its value on two samples of q_1 plus 3 combined standard
+    /// errors (a value below it cannot be told from the estimator's own bias and noise).
+    /// </summary>
+    private static double? SampleFloor(Estimate value, Estimate? floor) =>
+        floor is { } f ? f.Value + 3 * Math.Sqrt((value.StandardError * value.StandardError) + (f.StandardError * f.StandardError)) : null;
 
     /// <summary>The key the point's rows will carry (<see cref="ResultRow.PointKey"/>).</summary>
     public string KeyOf(SweepPoint point)

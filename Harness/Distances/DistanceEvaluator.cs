@@ -22,6 +22,7 @@ public static class DistanceEvaluator
         {
             DistanceMethod.Quadrature => Quadrature(request),
             DistanceMethod.DensityMonteCarlo => DensityMonteCarlo.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
+            DistanceMethod.Samples => SampleDistance.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
             _ => throw new InvalidSpecificationException("method", DistanceMethods.Name(method), "not available in this build"),
         };
     }
@@ -56,7 +57,7 @@ public static class DistanceEvaluator
             ? (request.Target is IsotropicMixture { Dimension: 1 } ? "" : "quadrature for stochastic samplers needs a 1-D isotropic mixture target")
             : "quadrature for deterministic samplers is not available in this build",
         DistanceMethod.DensityMonteCarlo => request.Sampler.IsStochastic ? $"density-mc needs a deterministic sampler; {request.Sampler.Name} is stochastic" : "",
-        DistanceMethod.Samples => "samples is not available in this build",
+        DistanceMethod.Samples => "",
         _ => "unknown method",
     };
 }
