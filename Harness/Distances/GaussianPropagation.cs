@@ -35,20 +35,39 @@ public static class GaussianPropagation
         }
 
         var startLaw = StartLaw(schedule, means, eigenvalues, start);
-        var (outMeans, outVariances, residual) = sampler.IsStochastic
-            ? Stochastic(sampler, schedule, means, eigenvalues, startLaw)
-            : Deterministic(sampler, schedule, means, eigenvalues, startLaw);
-
-        var fullMeans = new double[data.Dimension];
-        var fullVariances = new double[data.Dimension];
-        for (int j = 0; j < data.Dimension; j++)
+        if (sampler.IsStochastic)
         {
-            int i = groups.GroupOf(j);
-            fullMeans[j] = outMeans[i];
-            fullVariances[j] = outVariances[i];
+            var (m, v) = Stochastic(sampler, schedule, means, eigenvalues, startLaw);
+            return new PropagatedGaussian(new GaussianLaw(Expand(groups, m), Expand(groups, v)), 0.0, g);
         }
 
-        return new PropagatedGaussian(new GaussianLaw(fullMeans, fullVariances), residual, g);
+        var (slopes, offsets, residual) = AffineMap(sampler, schedule, means, eigenvalues);
+        var outMeans = new double[g];
+        var outVariances = new double[g];
+        for (int i = 0; i < g; i++)
+        {
+            // Y_1 = A Y_T + b with Y_T ~ N(μ_T, v_T).
+            outMeans[i] = (slopes[i] * startLaw.Means[i]) + offsets[i];
+            outVariances[i] = slopes[i] * slopes[i] * startLaw.Variances[i];
+        }
+
+        return new PropagatedGaussian(
+            new GaussianLaw(Expand(groups, outMeans), Expand(groups, outVariances)),
+            residual,
+            g,
+            Expand(groups, slopes),
+            Expand(groups, offsets));
+    }
+
+    private static double[] Expand(CoordinateGroups groups, double[] perGroup)
+    {
+        var full = new double[groups.Dimension];
+        for (int j = 0; j < full.Length; j++)
+        {
+            full[j] = perGroup[groups.GroupOf(j)];
+        }
+
+        return full;
     }
 
     /// <summary>The law of Y_T per group: N(0, 1), or q_T = N(√ᾱ_T m, ᾱ_T λ + 1 − ᾱ_T).</summary>
@@ -70,7 +89,8 @@ public static class GaussianPropagation
         return (m, v);
     }
 
-    private static (double[] Means, double[] Variances, double Residual) Deterministic(Sampler sampler, NoiseSchedule schedule, double[] means, double[] eigenvalues, (double[] Means, double[] Variances) startLaw)
+    /// <summary>Y_1 = A Y_T + b per group, read off the sampler's own run from the probe starts.</summary>
+    private static (double[] Slopes, double[] Offsets, double Residual) AffineMap(Sampler sampler, NoiseSchedule schedule, double[] means, double[] eigenvalues)
     {
         int g = means.Length;
 
@@ -91,25 +111,21 @@ public static class GaussianPropagation
         SampleSet run = SamplerRunner.RunFrom(sampler, schedule, score, starts, accumulateLogDeterminant: false, blockSize: 1, maxDegreeOfParallelism: 1);
         ReadOnlySpan<double> y = run.Sample(0);
 
-        var outMeans = new double[g];
-        var outVariances = new double[g];
+        var slopes = new double[g];
+        var offsets = new double[g];
         double residual = 0;
         for (int i = 0; i < g; i++)
         {
-            double slope = y[i];
-            double offset = y[g + i];
+            slopes[i] = y[i];
+            offsets[i] = y[g + i];
             double check = y[(2 * g) + i];
-            residual = Math.Max(residual, Math.Abs(check - (slope + offset)) / Math.Max(Math.Abs(slope) + Math.Abs(offset), double.Epsilon));
-
-            // Y_1 = A Y_T + b with Y_T ~ N(μ_T, v_T).
-            outMeans[i] = (slope * startLaw.Means[i]) + offset;
-            outVariances[i] = slope * slope * startLaw.Variances[i];
+            residual = Math.Max(residual, Math.Abs(check - (slopes[i] + offsets[i])) / Math.Max(Math.Abs(slopes[i]) + Math.Abs(offsets[i]), double.Epsilon));
         }
 
-        return (outMeans, outVariances, residual);
+        return (slopes, offsets, residual);
     }
 
-    private static (double[] Means, double[] Variances, double Residual) Stochastic(Sampler sampler, NoiseSchedule schedule, double[] means, double[] eigenvalues, (double[] Means, double[] Variances) startLaw)
+    private static (double[] Means, double[] Variances) Stochastic(Sampler sampler, NoiseSchedule schedule, double[] means, double[] eigenvalues, (double[] Means, double[] Variances) startLaw)
     {
         int g = means.Length;
         var score = new DiagonalGaussianScore(means, eigenvalues);
@@ -129,7 +145,7 @@ public static class GaussianPropagation
             }
         }
 
-        return (mean, variance, 0.0);
+        return (mean, variance);
     }
 
     /// <summary>The sampler's kernel at level t, with an error naming the sampler when it has none.</summary>

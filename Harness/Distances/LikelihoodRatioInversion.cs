@@ -73,11 +73,13 @@ internal static class LikelihoodRatioInversion
 
     private static TotalVariationValue HalfPeriods(ref Integrand f, double t, double halfPeriod, double integral, double error, double tolerance)
     {
+        // ε-extrapolation's successive estimates agree sooner than they reach the limit, so it stops only
+        // after three consecutive small changes among ≥ MinimumTerms terms, and reports 10× the largest.
+        const int MinimumTerms = 12;
         var sums = new List<double> { integral };
+        var changes = new Queue<double>();
         double previous = double.NaN;
-        double previousChange = double.PositiveInfinity;
         double estimate = integral;
-        double change = double.PositiveInfinity;
         for (int m = 1; m <= MaxHalfPeriodPanels; m++)
         {
             integral += GaussKronrod15.Adaptive(ref f, t, t + halfPeriod, tolerance / 64, out double e);
@@ -90,24 +92,23 @@ internal static class LikelihoodRatioInversion
                 return Result(integral, error + bound, true, f.Evaluations);
             }
 
-            if (m < 6)
-            {
-                continue;
-            }
-
             int start = Math.Max(0, sums.Count - ExtrapolationWindow);
             estimate = WynnEpsilon.Extrapolate(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sums)[start..]);
-            change = Math.Abs(estimate - previous);
-            if (change <= tolerance / 4 && previousChange <= tolerance)
+            changes.Enqueue(Math.Abs(estimate - previous));
+            previous = estimate;
+            if (changes.Count > 3)
             {
-                return Result(estimate, error + change + previousChange, true, f.Evaluations);
+                changes.Dequeue();
             }
 
-            previousChange = change;
-            previous = estimate;
+            double worst = changes.Count == 3 ? changes.Max() : double.PositiveInfinity;
+            if (m >= MinimumTerms && worst <= tolerance / 4)
+            {
+                return Result(estimate, error + (10 * worst), true, f.Evaluations);
+            }
         }
 
-        return Result(estimate, error + change, false, f.Evaluations);
+        return Result(estimate, error + (10 * changes.Max()), false, f.Evaluations);
     }
 
     private static TotalVariationValue Result(double integral, double error, bool converged, long evaluations) =>
