@@ -20,12 +20,17 @@ public static class DistanceEvaluator
 
         return method switch
         {
+            DistanceMethod.Exact => ExactGaussianEvaluator.Evaluate(request.Sampler, request.Schedule, EigenbasisLaw((GaussianTarget)request.Target), request.Start),
             DistanceMethod.Quadrature => Quadrature(request),
             DistanceMethod.DensityMonteCarlo => DensityMonteCarlo.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
             DistanceMethod.Samples => SampleDistance.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
             _ => throw new InvalidSpecificationException("method", DistanceMethods.Name(method), "not available in this build"),
         };
     }
+
+    /// <summary>The data law in the covariance eigenbasis, where every sampler acts coordinate by coordinate.</summary>
+    private static GaussianLaw EigenbasisLaw(GaussianTarget target) =>
+        new(target.MeanInEigenbasis.ToArray(), target.Eigenvalues.ToArray());
 
     private static DistanceReport Quadrature(EvaluationRequest request)
     {
@@ -52,7 +57,7 @@ public static class DistanceEvaluator
     /// <summary>Empty when the method applies; otherwise the reason it does not.</summary>
     public static string WhyNot(EvaluationRequest request, DistanceMethod method) => method switch
     {
-        DistanceMethod.Exact => "exact needs a Gaussian target with its exact score",
+        DistanceMethod.Exact => request.Target is GaussianTarget && request.ScoreIsExact ? "" : "exact needs a Gaussian target with its exact score",
         DistanceMethod.Quadrature => request.Sampler.IsStochastic
             ? (request.Target is IsotropicMixture { Dimension: 1 } ? "" : "quadrature for stochastic samplers needs a 1-D isotropic mixture target")
             : "quadrature for deterministic samplers is not available in this build",
