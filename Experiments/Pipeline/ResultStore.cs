@@ -37,7 +37,12 @@ public static class ResultStore
 
         string text = File.ReadAllText(path);
         int lastNewline = text.LastIndexOf('\n');
-        text = lastNewline < 0 ? "" : text[..(lastNewline + 1)];
+        if (lastNewline < 0)
+        {
+            return []; // at most a torn header
+        }
+
+        text = text[..(lastNewline + 1)];
         using var csv = CsvReader.FromText(text, new CsvReaderOptions { TrackLineNumbers = true, FormatProvider = System.Globalization.CultureInfo.InvariantCulture });
         try
         {
