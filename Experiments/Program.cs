@@ -18,4 +18,4 @@ void Cancel(PosixSignalContext context)
 
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
-return Entry.Run(args, Console.Out, Console.Error, cancellation.Token);
+return Entry.Run(args, Console.Out, Console.Error, cancellation.Token, interactive: !Console.IsErrorRedirected);

@@ -79,7 +79,7 @@ public static class PipelineTestFiles
         return lines.Select(l => l[..l.LastIndexOf(',')]).ToList();
     }
 
-    /// <summary>Result CSV (Seconds aside), fits CSV and summary.md of one experiment are identical in both directories.</summary>
+    /// <summary>Result CSV (Seconds aside), fits CSV, figures and summary.md of one experiment are identical in both directories.</summary>
     public static void AssertSameOutputs(string expectedDirectory, string actualDirectory, string experiment)
     {
         var expected = LinesWithoutSeconds(ResultStore.PathFor(expectedDirectory, experiment));
@@ -89,6 +89,15 @@ public static class PipelineTestFiles
         string fits = experiment + ReportBuilder.FitsSuffix;
         Assert.Equal(File.ReadAllText(Path.Combine(expectedDirectory, fits)), File.ReadAllText(Path.Combine(actualDirectory, fits)));
         Assert.Equal(File.ReadAllText(Path.Combine(expectedDirectory, "summary.md")), File.ReadAllText(Path.Combine(actualDirectory, "summary.md")));
+        var figures = Directory.GetFiles(expectedDirectory, experiment + "-*.png").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(figures);
+        Assert.Equal(figures, Directory.GetFiles(actualDirectory, experiment + "-*.png").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList());
+        foreach (string? figure in figures)
+        {
+            Assert.True(
+                File.ReadAllBytes(Path.Combine(expectedDirectory, figure!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actualDirectory, figure!))),
+                $"{figure} differs");
+        }
     }
 
     /// <summary>The Experiments executable beside the test assembly (the project reference copies it with its runtimeconfig).</summary>

@@ -16,9 +16,9 @@ public static class Entry
     public const int NumericalFailure = 3;
     public const int Cancelled = 130;
 
-    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
+    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation, bool interactive = false)
     {
-        var terminal = new Terminal(output, error);
+        var terminal = new Terminal(output, error, interactive);
         try
         {
             return Dispatch(args, terminal, cancellation);

@@ -51,21 +51,21 @@ public static partial class MergeCommand
         // Check every experiment before writing anything, so a refused merge leaves the output untouched.
         var merged = shards.GroupBy(s => s.Experiment).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Check(g.Key, g.ToList())).ToList();
         Directory.CreateDirectory(output);
-        foreach ((string experiment, int count, string sweep, List<ResultRow> rows, Dictionary<string, string> points) in merged)
+        foreach ((string experiment, int count, string sweep, string? title, List<ResultRow> rows, Dictionary<string, string> points) in merged)
         {
             string path = ResultStore.PathFor(output, experiment);
             ResultStore.Write(path, ResultStore.Canonical(rows).ToList());
-            PointJournal.Start(path, sweep, points.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value)));
+            PointJournal.Start(path, sweep, title, points.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value)));
             PointJournal.Complete(path);
             terminal.Error.WriteLine($"merged {count} shard(s) of {experiment}: {points.Count} points");
         }
 
-        ReportBuilder.Build(output);
+        ReportBuilder.Build(output, PointJournal.Titles(output));
         terminal.Error.WriteLine($"wrote {Path.Combine(output, "summary.md")}");
         return 0;
     }
 
-    private static (string Experiment, int Count, string Sweep, List<ResultRow> Rows, Dictionary<string, string> Points) Check(string experiment, List<ShardFile> files)
+    private static (string Experiment, int Count, string Sweep, string? Title, List<ResultRow> Rows, Dictionary<string, string> Points) Check(string experiment, List<ShardFile> files)
     {
         var counts = files.Select(s => s.Count).Distinct().Order().ToList();
         if (counts.Count != 1)
@@ -88,6 +88,7 @@ public static partial class MergeCommand
         var rows = new List<ResultRow>();
         var points = new Dictionary<string, string>(StringComparer.Ordinal);
         var sweeps = new HashSet<string>(StringComparer.Ordinal);
+        string? title = null;
         foreach (ShardFile file in files.OrderBy(s => s.Index))
         {
             PointJournal journal = PointJournal.Read(file.Path)
@@ -98,6 +99,7 @@ public static partial class MergeCommand
             }
 
             sweeps.Add(journal.Sweep);
+            title ??= journal.Title;
             var shardRows = ResultStore.Read(file.Path);
             var keys = shardRows.Select(r => r.PointKey).ToHashSet(StringComparer.Ordinal);
             if (!keys.SetEquals(journal.Points.Keys))
@@ -121,7 +123,7 @@ public static partial class MergeCommand
             throw new InvalidSpecificationException(experiment, $"sweep fingerprints {string.Join(", ", sweeps.Order(StringComparer.Ordinal))}", "the shards were run from different configs; rerun them from one config");
         }
 
-        return (experiment, n, sweeps.Single(), rows, points);
+        return (experiment, n, sweeps.Single(), title, rows, points);
     }
 
     private sealed record ShardFile(string Experiment, int Index, int Count, string Path);

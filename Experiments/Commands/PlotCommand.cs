@@ -14,7 +14,7 @@ public static class PlotCommand
             throw new InvalidSpecificationException("DIR", string.Join(" ", args.Positional), "plot takes exactly one results directory");
         }
 
-        ReportBuilder.Build(args.Positional[0]);
+        ReportBuilder.Build(args.Positional[0], Pipeline.PointJournal.Titles(args.Positional[0]));
         terminal.Error.WriteLine($"rebuilt figures, fits and summary.md in {args.Positional[0]}");
         return 0;
     }

@@ -26,7 +26,7 @@ public static class RunCommand
         }
 
         terminal.Error.WriteLine($"running {configs.Count} experiment(s){(quick ? " (quick)" : "")}{(shard.IsWhole ? "" : $", shard {shard.Index}/{shard.Count}")} into {Path.GetFullPath(output)}");
-        new ExperimentRun(output, resume, shard, terminal.Error).Run(configs, cancellation);
+        new ExperimentRun(output, resume, shard, terminal.Error) { ProgressInPlace = terminal.IsInteractive }.Run(configs, cancellation);
         if (!shard.IsWhole)
         {
             terminal.Error.WriteLine($"shard {shard.Index}/{shard.Count} done; once every shard is done, combine them with 'merge {output}'");

@@ -16,6 +16,9 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
     /// <summary>Called after each point's rows and journal line are on disk (tests use it to interrupt runs).</summary>
     public Action<SweepPoint>? PointFinished { get; init; }
 
+    /// <summary>Rewrite one progress line with '\r' (a terminal) rather than a line per point (a log file).</summary>
+    public bool ProgressInPlace { get; init; }
+
     public void Run(IReadOnlyList<ExperimentConfig> experiments, CancellationToken cancellation)
     {
         Directory.CreateDirectory(outputDirectory);
@@ -51,7 +54,7 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
             File.Delete(path);
         }
 
-        PointJournal.Start(path, sweep, finished.Keys.Order(StringComparer.Ordinal).Select(k => (k, expected[k])));
+        PointJournal.Start(path, sweep, experiment.Title, finished.Keys.Order(StringComparer.Ordinal).Select(k => (k, expected[k])));
 
         double totalCost = points.Where((_, i) => !finished.ContainsKey(keys[i])).Sum(Cost);
         double doneCost = 0;
@@ -65,7 +68,16 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
                 continue;
             }
 
-            progress.Write($"\r[{experiment.Name}] point {i + 1}/{points.Count} {point.Describe(),-50} elapsed {Format(clock.Elapsed)}, ETA {Eta(clock.Elapsed, doneCost, totalCost)}   ");
+            string line = $"[{experiment.Name}] point {i + 1}/{points.Count} {point.Describe(),-50} elapsed {Format(clock.Elapsed)}, ETA {Eta(clock.Elapsed, doneCost, totalCost)}";
+            if (ProgressInPlace)
+            {
+                progress.Write($"\r{line}   ");
+            }
+            else
+            {
+                progress.WriteLine(line);
+            }
+
             IReadOnlyList<ResultRow> rows;
             try
             {
@@ -74,7 +86,11 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
             }
             catch (Exception e)
             {
-                progress.WriteLine();
+                if (ProgressInPlace)
+                {
+                    progress.WriteLine();
+                }
+
                 Exception primary = Failures.Primary(e);
                 if (primary is OperationCanceledException)
                 {
@@ -101,7 +117,7 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
             PointFinished?.Invoke(point);
         }
 
-        progress.WriteLine($"\r[{experiment.Name}] {points.Count} points done in {Format(clock.Elapsed)}".PadRight(120));
+        progress.WriteLine($"{(ProgressInPlace ? "\r" : "")}[{experiment.Name}] {points.Count} points done in {Format(clock.Elapsed)}".PadRight(120));
 
         // Canonical order, one row per (point, metric): the same file whatever was resumed, interrupted or sharded.
         ResultStore.Write(path, ResultStore.Canonical(ResultStore.Read(path).Where(r => expected.ContainsKey(r.PointKey))).ToList());

@@ -16,14 +16,18 @@ public sealed class PointJournal
 {
     public const string Suffix = ".journal";
 
-    private PointJournal(string sweep, IReadOnlyDictionary<string, string> points, bool isComplete)
+    private PointJournal(string sweep, string? title, IReadOnlyDictionary<string, string> points, bool isComplete)
     {
         Sweep = sweep;
+        Title = title;
         Points = points;
         IsComplete = isComplete;
     }
 
     public string Sweep { get; }
+
+    /// <summary>The experiment's title from its config, so that merge and plot label figures as the run did.</summary>
+    public string? Title { get; }
 
     /// <summary>Finished points: row key → fingerprint.</summary>
     public IReadOnlyDictionary<string, string> Points { get; }
@@ -51,12 +55,17 @@ public sealed class PointJournal
 
         var points = new Dictionary<string, string>(StringComparer.Ordinal);
         bool complete = false;
+        string? title = null;
         for (int i = 1; i < lines.Length; i++)
         {
             string[] parts = lines[i].Split(' ', 3);
             if (parts is ["point", _, _])
             {
                 points[parts[2]] = parts[1];
+            }
+            else if (i == 1 && lines[i].StartsWith("title ", StringComparison.Ordinal))
+            {
+                title = lines[i]["title ".Length..];
             }
             else if (lines[i] == "complete")
             {
@@ -68,20 +77,47 @@ public sealed class PointJournal
             }
         }
 
-        return new PointJournal(lines[0]["sweep ".Length..], points, complete);
+        return new PointJournal(lines[0]["sweep ".Length..], title, points, complete);
     }
 
-    /// <summary>Replaces the journal (atomically) with the sweep line and the given finished points.</summary>
-    public static void Start(string csvPath, string sweep, IEnumerable<(string Key, string Fingerprint)> points)
+    /// <summary>Replaces the journal (atomically) with the sweep and title lines and the given finished points.</summary>
+    public static void Start(string csvPath, string sweep, string? title, IEnumerable<(string Key, string Fingerprint)> points)
     {
         var text = new StringBuilder();
         text.Append("sweep ").Append(sweep).Append('\n');
+        if (title is not null)
+        {
+            text.Append("title ").Append(title.ReplaceLineEndings(" ")).Append('\n');
+        }
+
         foreach ((string key, string fingerprint) in points)
         {
             text.Append(PointLine(key, fingerprint));
         }
 
         AtomicFile.WriteText(PathFor(csvPath), text.ToString());
+    }
+
+    /// <summary>Experiment → title, from the journals of the experiment CSVs in a directory (for figures made without the configs).</summary>
+    public static Dictionary<string, string> Titles(string directory)
+    {
+        var titles = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!Directory.Exists(directory))
+        {
+            return titles;
+        }
+
+        foreach (string journal in Directory.GetFiles(directory, "*.csv" + Suffix).Order(StringComparer.Ordinal))
+        {
+            string csv = journal[..^Suffix.Length];
+            string experiment = System.IO.Path.GetFileNameWithoutExtension(csv);
+            if (!experiment.Contains(".shard-", StringComparison.Ordinal) && Read(csv)?.Title is { } title)
+            {
+                titles[experiment] = title;
+            }
+        }
+
+        return titles;
     }
 
     /// <summary>Records a finished point; call only after its rows are flushed to the CSV.</summary>
