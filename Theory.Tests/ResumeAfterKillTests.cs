@@ -26,7 +26,7 @@ public sealed class KilledRunReference : IDisposable
 
 /// <summary>
 /// Real processes: a run killed with SIGKILL at a random moment after its first point, or stopped with
-/// SIGINT, and then resumed, ends with the same result CSV (Seconds aside), fits CSV and summary.md as
+/// SIGINT (Ctrl-C) or SIGTERM (what Slurm sends at the time limit), and then resumed, ends with the same result CSV (Seconds aside), fits CSV and summary.md as
 /// an uninterrupted run.
 /// </summary>
 public sealed class ResumeAfterKillTests(KilledRunReference reference) : IClassFixture<KilledRunReference>
@@ -77,24 +77,26 @@ public sealed class ResumeAfterKillTests(KilledRunReference reference) : IClassF
         ResumeAndCompare(directory, finished);
     }
 
-    [Fact]
-    public void InterruptedBySigintExitsOneThirtyKeepingFinishedPoints()
+    [Theory]
+    [InlineData(2, "SIGINT")]
+    [InlineData(15, "SIGTERM")]
+    public void StoppedBySignalExitsOneThirtyKeepingFinishedPoints(int signal, string name)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
         {
             return; // sends a POSIX signal
         }
 
-        string directory = reference.Scratch["sigint"];
+        string directory = reference.Scratch[name];
         using Process child = StartAndWaitForFirstPoint(directory, out Task<string> error);
-        Assert.Equal(0, SendSignal(child.Id, 2));
-        Assert.True(child.WaitForExit(30_000), "the child did not stop within 30 s of SIGINT");
+        Assert.Equal(0, SendSignal(child.Id, signal));
+        Assert.True(child.WaitForExit(30_000), $"the child did not stop within 30 s of {name}");
         child.WaitForExit();
 
         Assert.Equal(130, child.ExitCode);
         string csv = ResultStore.PathFor(directory, "kill");
         int finished = PipelineTestFiles.JournalledPoints(csv);
-        Assert.Contains("SIGINT: stopping", error.Result);
+        Assert.Contains($"{name}: stopping", error.Result);
         Assert.Contains($"[kill] cancelled: {finished} of {Points} points finished and kept", error.Result);
         Assert.Equal(finished, ResultStore.Read(csv).Select(r => r.PointKey).Distinct().Count());
         ResumeAndCompare(directory, finished);

@@ -417,5 +417,5 @@ public sealed record ExperimentConfig(
         }
     }
 
-    private static string Quote(string s) => JsonSerializer.Serialize(s);
+    private static string Quote(string s) => $"\"{s}\"";
 }
