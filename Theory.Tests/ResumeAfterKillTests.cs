@@ -80,7 +80,7 @@ public sealed class ResumeAfterKillTests(KilledRunReference reference) : IClassF
     [Theory]
     [InlineData(2, "SIGINT")]
     [InlineData(15, "SIGTERM")]
-    public void StoppedBySignalExitsOneThirtyKeepingFinishedPoints(int signal, string name)
+    public async Task StoppedBySignalExitsOneThirtyKeepingFinishedPoints(int signal, string name)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
         {
@@ -96,8 +96,9 @@ public sealed class ResumeAfterKillTests(KilledRunReference reference) : IClassF
         Assert.Equal(130, child.ExitCode);
         string csv = ResultStore.PathFor(directory, "kill");
         int finished = PipelineTestFiles.JournalledPoints(csv);
-        Assert.Contains($"{name}: stopping", error.Result);
-        Assert.Contains($"[kill] cancelled: {finished} of {Points} points finished and kept", error.Result);
+        string messages = await error;
+        Assert.Contains($"{name}: stopping", messages);
+        Assert.Contains($"[kill] cancelled: {finished} of {Points} points finished and kept", messages);
         Assert.Equal(finished, ResultStore.Read(csv).Select(r => r.PointKey).Distinct().Count());
         ResumeAndCompare(directory, finished);
     }
