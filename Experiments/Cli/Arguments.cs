@@ -12,7 +12,9 @@ public sealed class Arguments
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
     private readonly List<string> _positional = [];
 
-    public Arguments(IEnumerable<string> args)
+    /// <param name="args">The arguments after the command name.</param>
+    /// <param name="switches">Flags that never take a value, so that "--resume CONFIG" keeps CONFIG positional.</param>
+    public Arguments(IEnumerable<string> args, IReadOnlyCollection<string>? switches = null)
     {
         var list = args.ToList();
         for (int i = 0; i < list.Count; i++)
@@ -28,7 +30,7 @@ public sealed class Arguments
                     value = name[(eq + 1)..];
                     name = name[..eq];
                 }
-                else if (i + 1 < list.Count && !list[i + 1].StartsWith("--", StringComparison.Ordinal))
+                else if (i + 1 < list.Count && !list[i + 1].StartsWith("--", StringComparison.Ordinal) && switches?.Contains(name) != true)
                 {
                     value = list[++i];
                 }

@@ -5,15 +5,19 @@ public static class Usage
 {
     public static IReadOnlyList<string> Commands { get; } = ["run", "sample", "eval", "plot", "verify", "merge", "validate", "bench", "list", "help"];
 
-    public static int Print()
+    /// <summary>Flags of any command that take no value.</summary>
+    public static IReadOnlyList<string> Switches { get; } = ["quick", "resume", "json", "with-start", "memory"];
+
+    public static int Print(TextWriter output)
     {
-        Console.WriteLine("""
+        output.WriteLine("""
             Diffusion.Verify — convergence measurements for diffusion samplers
 
               run    [CONFIG ...] [--quick] [--out DIR] [--resume] [--shard i/n]
-                     the experiment suite (default: every config in Experiments/configs, into results/)
-              merge  DIR... [--out DIR]   combine shard CSVs of runs made with --shard i/n
-              validate [CONFIG ...]       check configs without running
+                     the experiment suite (default: every config in Experiments/configs, into results/);
+                     --resume keeps finished points of an interrupted run, --shard i/n runs every n-th point
+              merge  DIR... [--out DIR]   combine the shard CSVs of runs made with --shard i/n
+              validate [CONFIG ...]       check configs (and their targets) without running
               plot   DIR    rebuild fits, figures and summary.md from the CSVs in DIR
               verify DIR    print the verdict table; exit 1 if a claim is contradicted
               eval   --target FILE --sampler NAME --steps T [--schedule ...] [--c0 X --c1 Y] [--start gaussian|exact]
@@ -22,6 +26,8 @@ public static class Usage
                      [--c0 X --c1 Y] [--n N] [--seed S] [--start gaussian|exact] [--with-start] [--out FILE.csv]
               bench  [--n N] [--steps T] [--memory]   throughput of the reference workload (issue 6)
               list   samplers, schedules and target kinds
+
+            exit codes: 0 ok, 1 a claim contradicted (verify), 2 bad input, 3 numerical failure, 130 cancelled
             """);
         return 0;
     }

@@ -14,7 +14,7 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// </summary>
 public static class EvalCommand
 {
-    public static int Run(Arguments args, CancellationToken cancellation)
+    public static int Run(Arguments args, Terminal terminal, CancellationToken cancellation)
     {
         ProblemArguments problem = ProblemArguments.Read(args);
         DistanceMethod method = DistanceMethods.Parse(args.Text("method") ?? "auto", "--method");
@@ -22,7 +22,7 @@ public static class EvalCommand
         args.RejectUnused("eval");
         foreach (string warning in problem.Levels.Warnings)
         {
-            Console.Error.WriteLine($"warning: {warning}");
+            terminal.Error.WriteLine($"warning: {warning}");
         }
 
         var clock = Stopwatch.StartNew();
@@ -31,7 +31,7 @@ public static class EvalCommand
         double seconds = clock.Elapsed.TotalSeconds;
         if (!string.IsNullOrEmpty(report.Notes))
         {
-            Console.Error.WriteLine($"note: {report.Notes}");
+            terminal.Error.WriteLine($"note: {report.Notes}");
         }
 
         if (json)
@@ -47,28 +47,28 @@ public static class EvalCommand
                 ["n"] = report.SampleCount,
                 ["seconds"] = seconds,
             };
-            Console.WriteLine(JsonSerializer.Serialize(payload));
+            terminal.Out.WriteLine(JsonSerializer.Serialize(payload));
             return 0;
         }
 
-        Console.WriteLine(Line("TV(p1, q1)", report.TotalVariation));
-        Console.WriteLine(Line("KL(p1||q1)", report.KlSamplerToTarget));
+        terminal.Out.WriteLine(Line("TV(p1, q1)", report.TotalVariation));
+        terminal.Out.WriteLine(Line("KL(p1||q1)", report.KlSamplerToTarget));
         if (report.KlTargetToSampler is { } reverse)
         {
-            Console.WriteLine(Line("KL(q1||p1)", reverse));
+            terminal.Out.WriteLine(Line("KL(q1||p1)", reverse));
         }
 
         if (report.PathKl is { } path)
         {
-            Console.WriteLine(Line("path KL", path));
+            terminal.Out.WriteLine(Line("path KL", path));
         }
 
         if (report.TotalVariationFloor is { } floor)
         {
-            Console.WriteLine(Line("TV floor", floor));
+            terminal.Out.WriteLine(Line("TV floor", floor));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"method {DistanceMethods.Name(report.Method)}, n = {report.SampleCount}, NFE = {problem.Sampler.FunctionEvaluations(problem.Levels.Steps)}, {seconds:F2} s"));
+        terminal.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"method {DistanceMethods.Name(report.Method)}, n = {report.SampleCount}, NFE = {problem.Sampler.FunctionEvaluations(problem.Levels.Steps)}, {seconds:F2} s"));
         return 0;
     }
 

@@ -8,26 +8,26 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// <summary><c>list</c>: the samplers, schedules and target kinds the harness knows.</summary>
 public static class ListCommand
 {
-    public static int Run(Arguments args)
+    public static int Run(Arguments args, Terminal terminal)
     {
         args.RejectUnused("list");
-        Console.WriteLine("samplers:");
+        terminal.Out.WriteLine("samplers:");
         foreach (Sampler s in SamplerCatalog.Samplers)
         {
             string kind = s.IsStochastic ? "stochastic" : $"deterministic, order {s.Order}";
-            Console.WriteLine($"  {s.Name,-16} {kind}, {s.EvaluationsPerStep} score evaluation(s) per step");
+            terminal.Out.WriteLine($"  {s.Name,-16} {kind}, {s.EvaluationsPerStep} score evaluation(s) per step");
         }
 
-        Console.WriteLine("schedules:");
+        terminal.Out.WriteLine("schedules:");
         foreach (string k in ScheduleSpec.Kinds)
         {
-            Console.WriteLine($"  {k}");
+            terminal.Out.WriteLine($"  {k}");
         }
 
-        Console.WriteLine("target kinds:");
+        terminal.Out.WriteLine("target kinds:");
         foreach (string k in TargetJson.Kinds)
         {
-            Console.WriteLine($"  {k}");
+            terminal.Out.WriteLine($"  {k}");
         }
 
         return 0;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Diffusion.Verify.Experiments.Cli;
 using Diffusion.Verify.Experiments.Pipeline;
@@ -8,11 +9,13 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// <summary>
 /// <c>merge DIR... [--out DIR]</c>: combines the shard CSVs (name.shard-i-of-n.csv) found in the
 /// directories into one CSV per experiment, in canonical order, then rebuilds fits, figures and summary.
-/// Refuses to merge an incomplete or inconsistent set of shards.
+/// Refuses an incomplete or inconsistent set: every shard 0..n−1 present exactly once, each finished
+/// (its journal ends with "complete"), all run from the same sweep (same journal fingerprint), and each
+/// CSV holding exactly the points its journal names. The output is then identical to a single run's.
 /// </summary>
 public static partial class MergeCommand
 {
-    public static int Run(Arguments args)
+    public static int Run(Arguments args, Terminal terminal)
     {
         string? output = args.Text("out");
         args.RejectUnused("merge");
@@ -22,20 +25,20 @@ public static partial class MergeCommand
         }
 
         output ??= args.Positional[0];
-        var shards = new List<(string Experiment, int Index, int Count, string Path)>();
-        foreach (string directory in args.Positional)
+        var shards = new List<ShardFile>();
+        foreach (string directory in args.Positional.Select(Path.GetFullPath).Distinct())
         {
             if (!Directory.Exists(directory))
             {
                 throw new InvalidSpecificationException("DIR", directory, "no such directory");
             }
 
-            foreach (string file in Directory.GetFiles(directory, "*.csv"))
+            foreach (string file in Directory.GetFiles(directory, "*.csv").Order(StringComparer.Ordinal))
             {
                 Match m = ShardName().Match(Path.GetFileName(file));
                 if (m.Success)
                 {
-                    shards.Add((m.Groups[1].Value, int.Parse(m.Groups[2].Value), int.Parse(m.Groups[3].Value), file));
+                    shards.Add(new ShardFile(m.Groups[1].Value, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), file));
                 }
             }
         }
@@ -45,29 +48,85 @@ public static partial class MergeCommand
             throw new InvalidSpecificationException("DIR", string.Join(" ", args.Positional), "holds no shard CSVs (name.shard-i-of-n.csv)");
         }
 
+        // Check every experiment before writing anything, so a refused merge leaves the output untouched.
+        var merged = shards.GroupBy(s => s.Experiment).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Check(g.Key, g.ToList())).ToList();
         Directory.CreateDirectory(output);
-        foreach (var experiment in shards.GroupBy(s => s.Experiment).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach ((string experiment, int count, string sweep, string? title, List<ResultRow> rows, Dictionary<string, string> points) in merged)
         {
-            var counts = experiment.Select(s => s.Count).Distinct().ToList();
-            if (counts.Count != 1)
-            {
-                throw new InvalidSpecificationException(experiment.Key, string.Join(",", counts), "shards of one experiment must share the same n");
-            }
-
-            var missing = Enumerable.Range(0, counts[0]).Except(experiment.Select(s => s.Index)).ToList();
-            if (missing.Count > 0)
-            {
-                throw new InvalidSpecificationException(experiment.Key, $"missing shard(s) {string.Join(",", missing)} of {counts[0]}", "all shards must be present to merge");
-            }
-
-            var rows = experiment.DistinctBy(s => s.Index).SelectMany(s => ResultStore.Read(s.Path));
-            ResultStore.Write(ResultStore.PathFor(output, experiment.Key), ResultStore.Canonical(rows));
-            Console.Error.WriteLine($"merged {counts[0]} shard(s) of {experiment.Key}");
+            string path = ResultStore.PathFor(output, experiment);
+            ResultStore.Write(path, ResultStore.Canonical(rows).ToList());
+            PointJournal.Start(path, sweep, title, points.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value)));
+            PointJournal.Complete(path);
+            terminal.Error.WriteLine($"merged {count} shard(s) of {experiment}: {points.Count} points");
         }
 
-        ReportBuilder.Build(output);
+        ReportBuilder.Build(output, PointJournal.Titles(output));
+        terminal.Error.WriteLine($"wrote {Path.Combine(output, "summary.md")}");
         return 0;
     }
+
+    private static (string Experiment, int Count, string Sweep, string? Title, List<ResultRow> Rows, Dictionary<string, string> Points) Check(string experiment, List<ShardFile> files)
+    {
+        var counts = files.Select(s => s.Count).Distinct().Order().ToList();
+        if (counts.Count != 1)
+        {
+            throw new InvalidSpecificationException(experiment, $"shards of {string.Join(" and ", counts)}", "shards of one experiment must come from one --shard i/n split (the same n)");
+        }
+
+        int n = counts[0];
+        foreach (var twice in files.GroupBy(s => s.Index).Where(g => g.Count() > 1))
+        {
+            throw new InvalidSpecificationException(experiment, $"shard {twice.Key} of {n} found {twice.Count()} times ({string.Join(", ", twice.Select(s => s.Path))})", "each shard must be present once; remove the stale copies");
+        }
+
+        var missing = Enumerable.Range(0, n).Except(files.Select(s => s.Index)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidSpecificationException(experiment, $"missing shard(s) {string.Join(",", missing)} of {n}", "all shards must be present to merge");
+        }
+
+        var rows = new List<ResultRow>();
+        var points = new Dictionary<string, string>(StringComparer.Ordinal);
+        var sweeps = new HashSet<string>(StringComparer.Ordinal);
+        string? title = null;
+        foreach (ShardFile file in files.OrderBy(s => s.Index))
+        {
+            PointJournal journal = PointJournal.Read(file.Path)
+                ?? throw new InvalidSpecificationException(file.Path, "(no journal)", $"no {Path.GetFileName(PointJournal.PathFor(file.Path))} beside it; merge takes the outputs of run --shard as they are");
+            if (!journal.IsComplete)
+            {
+                throw new InvalidSpecificationException(file.Path, $"shard {file.Index}/{n} unfinished ({journal.Points.Count} points so far)", $"finish it first: run CONFIG --resume --shard {file.Index}/{n} --out {Path.GetDirectoryName(file.Path)}");
+            }
+
+            sweeps.Add(journal.Sweep);
+            title ??= journal.Title;
+            var shardRows = ResultStore.Read(file.Path);
+            var keys = shardRows.Select(r => r.PointKey).ToHashSet(StringComparer.Ordinal);
+            if (!keys.SetEquals(journal.Points.Keys))
+            {
+                throw new InvalidSpecificationException(file.Path, $"{keys.Count} points in the CSV, {journal.Points.Count} in its journal", "the CSV and its journal disagree; rerun this shard");
+            }
+
+            foreach ((string key, string fingerprint) in journal.Points)
+            {
+                if (!points.TryAdd(key, fingerprint))
+                {
+                    throw new InvalidSpecificationException(file.Path, key, "this point is also in another shard; the shards do not come from one split");
+                }
+            }
+
+            rows.AddRange(shardRows);
+        }
+
+        if (sweeps.Count != 1)
+        {
+            throw new InvalidSpecificationException(experiment, $"sweep fingerprints {string.Join(", ", sweeps.Order(StringComparer.Ordinal))}", "the shards were run from different configs; rerun them from one config");
+        }
+
+        return (experiment, n, sweeps.Single(), title, rows, points);
+    }
+
+    private sealed record ShardFile(string Experiment, int Index, int Count, string Path);
 
     [GeneratedRegex(@"^(.+)\.shard-(\d+)-of-(\d+)\.csv$")]
     private static partial Regex ShardName();

@@ -1,5 +1,4 @@
 using Diffusion.Verify.Experiments.Cli;
-using Diffusion.Verify.Experiments.Configuration;
 using Diffusion.Verify.Experiments.Pipeline;
 using Diffusion.Verify.Experiments.Reporting;
 
@@ -12,7 +11,7 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// </summary>
 public static class RunCommand
 {
-    public static int Run(Arguments args, CancellationToken cancellation)
+    public static int Run(Arguments args, Terminal terminal, CancellationToken cancellation)
     {
         bool quick = args.Switch("quick");
         bool resume = args.Switch("resume");
@@ -20,24 +19,23 @@ public static class RunCommand
         string output = args.Text("out") ?? (quick ? ".quick-results" : "results");
         args.RejectUnused("run");
 
-        var configs = ConfigFiles.Resolve(args.Positional).Select(path => ExperimentConfig.Load(path, quick)).ToList();
-        var duplicate = configs.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
+        var configs = ConfigFiles.LoadAll(args.Positional, quick);
+        foreach (string warning in configs.SelectMany(c => c.Warnings).Distinct())
         {
-            throw new InvalidSpecificationException("name", duplicate.Key, $"two configs use the same experiment name ({string.Join(", ", duplicate.Select(c => c.SourcePath))})");
+            terminal.Error.WriteLine($"warning: {warning}");
         }
 
-        Console.Error.WriteLine($"running {configs.Count} experiment(s){(quick ? " (quick)" : "")} into {Path.GetFullPath(output)}");
-        new ExperimentRun(output, resume, shard, Console.Error).Run(configs, cancellation);
+        terminal.Error.WriteLine($"running {configs.Count} experiment(s){(quick ? " (quick)" : "")}{(shard.IsWhole ? "" : $", shard {shard.Index}/{shard.Count}")} into {Path.GetFullPath(output)}");
+        new ExperimentRun(output, resume, shard, terminal.Error) { ProgressInPlace = terminal.IsInteractive }.Run(configs, cancellation);
         if (!shard.IsWhole)
         {
-            Console.Error.WriteLine($"shard {shard.Index}/{shard.Count} done; combine the shards with 'merge {output}'");
+            terminal.Error.WriteLine($"shard {shard.Index}/{shard.Count} done; once every shard is done, combine them with 'merge {output}'");
             return 0;
         }
 
         Analysis analysis = ReportBuilder.Build(output, configs.ToDictionary(c => c.Name, c => c.Title));
-        Console.WriteLine(ReportBuilder.VerdictTable(analysis));
-        Console.Error.WriteLine($"wrote {Path.Combine(output, "summary.md")}");
+        terminal.Out.WriteLine(ReportBuilder.VerdictTable(analysis));
+        terminal.Error.WriteLine($"wrote {Path.Combine(output, "summary.md")}");
         return 0;
     }
 }

@@ -12,7 +12,7 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// </summary>
 public static class SampleCommand
 {
-    public static int Run(Arguments args, CancellationToken cancellation)
+    public static int Run(Arguments args, Terminal terminal, CancellationToken cancellation)
     {
         ProblemArguments problem = ProblemArguments.Read(args);
         bool withStart = args.Switch("with-start");
@@ -21,7 +21,7 @@ public static class SampleCommand
 
         foreach (string warning in problem.Levels.Warnings)
         {
-            Console.Error.WriteLine($"warning: {warning}");
+            terminal.Error.WriteLine($"warning: {warning}");
         }
 
         var options = new SamplingOptions
@@ -42,10 +42,10 @@ public static class SampleCommand
         }
 
         (double meanOfMeans, double meanOfVariances) = CoordinateMoments(set);
-        Console.Error.WriteLine(
+        terminal.Error.WriteLine(
             $"{problem.Sampler.Name} on {problem.Target.Description}, {problem.Schedule.Label}, T = {problem.Levels.Steps}, " +
             $"NFE = {set.FunctionEvaluations}, n = {set.Count}, {seconds:F2} s");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"meanOfMeans={meanOfMeans:R} meanOfVariances={meanOfVariances:R}"));
+        terminal.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"meanOfMeans={meanOfMeans:R} meanOfVariances={meanOfVariances:R}"));
         return 0;
     }
 

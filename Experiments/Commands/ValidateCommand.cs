@@ -1,21 +1,78 @@
+using System.Text.Json;
 using Diffusion.Verify.Experiments.Cli;
 using Diffusion.Verify.Experiments.Configuration;
+using Diffusion.Verify.Experiments.Pipeline;
+using Diffusion.Verify.Targets;
 
 namespace Diffusion.Verify.Experiments.Commands;
 
-/// <summary><c>validate [CONFIG ...]</c>: checks configs (and their targets and schedules) without running anything.</summary>
+/// <summary>
+/// <c>validate [CONFIG ...]</c>: checks configs (their quick variants, targets, schedules at every T and
+/// that an evaluator applies to every point) without running anything. Target files can be named too.
+/// Every file is checked and every error printed; exit 2 if any failed.
+/// </summary>
 public static class ValidateCommand
 {
-    public static int Run(Arguments args)
+    public static int Run(Arguments args, Terminal terminal)
     {
         args.RejectUnused("validate");
+        int failures = 0;
+        var loaded = new List<ExperimentConfig>();
         foreach (string path in ConfigFiles.Resolve(args.Positional))
         {
-            ExperimentConfig full = ExperimentConfig.Load(path, quick: false);
-            ExperimentConfig.Load(path, quick: true);
-            Console.WriteLine($"ok  {path}: {full.Name}, {Pipeline.SweepPoint.Enumerate(full).Count} points");
+            try
+            {
+                if (IsTarget(path))
+                {
+                    string where = Path.GetFileName(path) + ":$";
+                    using JsonDocument document = JsonDocuments.Parse(File.ReadAllText(path), where);
+                    IDiffusedTarget target = TargetJson.Read(document.RootElement, where);
+                    terminal.Out.WriteLine($"ok  {path}: target {target.Description}");
+                    continue;
+                }
+
+                ExperimentConfig full = ExperimentConfig.Load(path, quick: false);
+                ExperimentConfig quick = ExperimentConfig.Load(path, quick: true);
+                foreach (string warning in full.Warnings.Concat(quick.Warnings).Distinct())
+                {
+                    terminal.Error.WriteLine($"warning: {warning}");
+                }
+
+                terminal.Out.WriteLine($"ok  {path}: {full.Name}, {SweepPoint.Enumerate(full).Count} points ({SweepPoint.Enumerate(quick).Count} with --quick)");
+                loaded.Add(full);
+            }
+            catch (InvalidSpecificationException e)
+            {
+                terminal.Error.WriteLine($"error: {e.Message}");
+                failures++;
+            }
         }
 
-        return 0;
+        try
+        {
+            ConfigFiles.RejectDuplicateNames(loaded);
+        }
+        catch (InvalidSpecificationException e)
+        {
+            terminal.Error.WriteLine($"error: {e.Message}");
+            failures++;
+        }
+
+        return failures > 0 ? Entry.BadInput : Entry.Ok;
+    }
+
+    /// <summary>A target file describes a target ("kind") rather than an experiment ("name").</summary>
+    private static bool IsTarget(string path)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            JsonElement root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("kind", out _) && !root.TryGetProperty("name", out _);
+        }
+        catch (JsonException)
+        {
+            return false; // the config loader reports the syntax error with its position
+        }
     }
 }

@@ -8,7 +8,7 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// <summary><c>verify DIR</c>: prints the verdict table; exit 1 if any claim is contradicted.</summary>
 public static class VerifyCommand
 {
-    public static int Run(Arguments args)
+    public static int Run(Arguments args, Terminal terminal)
     {
         args.RejectUnused("verify");
         if (args.Positional.Count != 1)
@@ -23,11 +23,11 @@ public static class VerifyCommand
         }
 
         Analysis analysis = Analysis.Of(rows);
-        Console.WriteLine(ReportBuilder.VerdictTable(analysis));
+        terminal.Out.WriteLine(ReportBuilder.VerdictTable(analysis));
         int contradicted = analysis.Claims.Count(c => c.Assessment.Verdict == Verdict.Contradicted);
         int consistent = analysis.Claims.Count(c => c.Assessment.Verdict == Verdict.Consistent);
         int inconclusive = analysis.Claims.Count(c => c.Assessment.Verdict == Verdict.Inconclusive);
-        Console.WriteLine($"{consistent} consistent, {contradicted} contradicted, {inconclusive} inconclusive");
+        terminal.Out.WriteLine($"{consistent} consistent, {contradicted} contradicted, {inconclusive} inconclusive");
         return contradicted > 0 ? 1 : 0;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Diffusion.Verify.Distances;
@@ -12,7 +13,9 @@ namespace Diffusion.Verify.Experiments.Configuration;
 /// One experiment: a target (inline or a file beside the config), samplers, schedules, the T values (and
 /// optionally dimensions and score perturbations) to sweep, and how to measure. Read from JSON; every
 /// error names the JSON path, the value and what is allowed. <c>quick</c> overrides a few fields for
-/// the smoke run.
+/// the smoke run. Loading checks everything a run would trip over later — types, keys, duplicates, that
+/// every (schedule, T) and (target, d) can be built and that a distance evaluator applies to every
+/// point — so a run never stops half-way on bad input.
 /// </summary>
 public sealed record ExperimentConfig(
     string Name,
@@ -34,133 +37,220 @@ public sealed record ExperimentConfig(
 
     private static readonly string[] QuickKeys = ["samplers", "schedules", "steps", "dimensions", "perturbations", "n"];
 
+    /// <summary>Target kinds whose "dimension" field a d-sweep may replace.</summary>
+    private static readonly string[] DimensionedKinds = ["gaussian", "embedded", "random-gmm"];
+
+    /// <summary>Valid but suspicious settings (from the schedules), each naming where it comes from.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public static ExperimentConfig Load(string path, bool quick)
     {
         if (!File.Exists(path))
         {
-            throw new InvalidSpecificationException("config", path, "no such file");
+            throw new InvalidSpecificationException("CONFIG", path, "no such file");
         }
 
-        JsonDocument document;
-        try
+        string p = Path.GetFileName(path) + ":$";
+        using JsonDocument document = JsonDocuments.Parse(File.ReadAllText(path), p);
+        JsonElement root = document.RootElement;
+        JsonFields.AllowOnly(root, p, Keys);
+        bool hasQuick = root.TryGetProperty("quick", out JsonElement overrides);
+        if (hasQuick)
         {
-            document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            JsonFields.AllowOnly(overrides, $"{p}.quick", QuickKeys);
         }
-        catch (JsonException e)
+
+        // Both variants are checked whichever one runs, so a broken quick block also fails a full run early.
+        ExperimentConfig full = Read(root, default, p, path);
+        ExperimentConfig? smoke = hasQuick ? Read(root, overrides, p, path) : null;
+        return quick ? smoke ?? full : full;
+    }
+
+    /// <summary>The target's JSON at dimension d (d-sweeps replace the target's "dimension" field), minified.</summary>
+    public string TargetJsonAt(int? dimension)
+    {
+        JsonNode node = JsonNode.Parse(TargetJson, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
+        if (dimension is not null)
         {
-            throw new InvalidSpecificationException(path, "(not JSON)", e.Message);
+            node["dimension"] = dimension.Value;
         }
 
-        using (document)
-        {
-            JsonElement root = document.RootElement;
-            string p = Path.GetFileName(path) + ":$";
-            JsonFields.AllowOnly(root, p, Keys);
-            JsonElement overrides = default;
-            bool hasQuick = quick && root.TryGetProperty("quick", out overrides);
-            if (hasQuick)
-            {
-                JsonFields.AllowOnly(overrides, $"{p}.quick", QuickKeys);
-            }
-
-            JsonElement Pick(string key, out string where)
-            {
-                if (hasQuick && overrides.TryGetProperty(key, out JsonElement q))
-                {
-                    where = $"{p}.quick";
-                    return overrides;
-                }
-
-                where = p;
-                return root;
-            }
-
-            string name = JsonFields.String(root, p, "name");
-            if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_')))
-            {
-                throw new InvalidSpecificationException($"{p}.name", name, "use letters, digits, '-' and '_' only (it names output files)");
-            }
-
-            string title = JsonFields.Has(root, "title") ? JsonFields.String(root, p, "title") : name;
-            string targetJson = ReadTarget(root, p, path);
-
-            JsonElement e = Pick("samplers", out string wp);
-            var samplers = JsonFields.Has(e, "samplers") ? ReadStrings(e, wp, "samplers") : SamplerCatalog.Names.ToList();
-            for (int i = 0; i < samplers.Count; i++)
-            {
-                if (!SamplerCatalog.Names.Contains(samplers[i]))
-                {
-                    throw new InvalidSpecificationException($"{wp}.samplers[{i}]", samplers[i], $"known samplers: {string.Join(", ", SamplerCatalog.Names)}");
-                }
-            }
-
-            e = Pick("schedules", out wp);
-            var schedules = ReadSchedules(e, wp);
-            e = Pick("steps", out wp);
-            var steps = ReadIntegers(e, wp, "steps", 2, 10_000_000);
-            e = Pick("dimensions", out wp);
-            IReadOnlyList<int>? dimensions = JsonFields.Has(e, "dimensions") ? ReadIntegers(e, wp, "dimensions", 1, 10_000_000) : null;
-            e = Pick("perturbations", out wp);
-            var perturbations = JsonFields.Has(e, "perturbations") ? ReadPerturbations(e, wp) : [ScorePerturbationSpec.Exact];
-            string start = JsonFields.Has(root, "start") ? JsonFields.String(root, p, "start") : "gaussian";
-            if (start is not ("gaussian" or "exact"))
-            {
-                throw new InvalidSpecificationException($"{p}.start", start, "allowed: gaussian, exact");
-            }
-
-            string method = JsonFields.Has(root, "method") ? JsonFields.String(root, p, "method") : "auto";
-            DistanceMethod distanceMethod = DistanceMethods.Parse(method, $"{p}.method");
-            e = Pick("n", out wp);
-            int n = JsonFields.Has(e, "n") ? JsonFields.Integer(e, wp, "n", 1, 100_000_000) : 100_000;
-            long seed = JsonFields.Has(root, "seed") ? JsonFields.Integer(root, p, "seed", 0, int.MaxValue) : 1;
-
-            var config = new ExperimentConfig(
-                name, title, path, targetJson, samplers, schedules, steps, dimensions, perturbations,
-                start == "exact" ? StartDistribution.Exact : StartDistribution.Gaussian, distanceMethod, n, seed);
-            config.CheckBuildable(p);
-            return config;
-        }
+        return node.ToJsonString();
     }
 
     /// <summary>The target at dimension d (d-sweeps replace the target's "dimension" field).</summary>
-    public IDiffusedTarget BuildTarget(int? dimension)
+    public IDiffusedTarget BuildTarget(int? dimension) => Targets.TargetJson.Parse(TargetJsonAt(dimension));
+
+    private static ExperimentConfig Read(JsonElement root, JsonElement overrides, string p, string path)
     {
-        if (dimension is null)
+        (JsonElement Element, string Path) Pick(string key) =>
+            overrides.ValueKind == JsonValueKind.Object && overrides.TryGetProperty(key, out _) ? (overrides, $"{p}.quick") : (root, p);
+
+        string name = JsonFields.String(root, p, "name");
+        if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_')))
         {
-            return Targets.TargetJson.Parse(TargetJson);
+            throw new InvalidSpecificationException($"{p}.name", Quote(name), "use letters, digits, '-' and '_' only (it names output files)");
         }
 
-        JsonNode node = JsonNode.Parse(TargetJson)!;
-        node["dimension"] = dimension.Value;
-        return Targets.TargetJson.Parse(node.ToJsonString());
+        if (name.EndsWith("-fits", StringComparison.Ordinal))
+        {
+            throw new InvalidSpecificationException($"{p}.name", Quote(name), "must not end in '-fits' (that suffix marks the fits CSV files)");
+        }
+
+        string title = JsonFields.Has(root, "title") ? JsonFields.String(root, p, "title") : name;
+        if (JsonFields.Has(root, "description"))
+        {
+            JsonFields.String(root, p, "description");
+        }
+
+        string targetJson = ReadTarget(root, p, path);
+
+        var (e, samplersPath) = Pick("samplers");
+        List<string> samplers = JsonFields.Has(e, "samplers") ? ReadStrings(e, samplersPath, "samplers") : SamplerCatalog.Names.ToList();
+        for (int i = 0; i < samplers.Count; i++)
+        {
+            if (!SamplerCatalog.Names.Contains(samplers[i]))
+            {
+                throw new InvalidSpecificationException($"{samplersPath}.samplers[{i}]", Quote(samplers[i]), $"known samplers: {string.Join(", ", SamplerCatalog.Names)}");
+            }
+        }
+
+        RejectRepeats(samplers, s => s, $"{samplersPath}.samplers");
+
+        (e, string schedulesPath) = Pick("schedules");
+        var schedules = ReadSchedules(e, schedulesPath);
+        (e, string stepsPath) = Pick("steps");
+        var steps = ReadIntegers(e, stepsPath, "steps", 2, 10_000_000);
+        (e, string dimensionsPath) = Pick("dimensions");
+        List<int>? dimensions = JsonFields.Has(e, "dimensions") ? ReadIntegers(e, dimensionsPath, "dimensions", 1, 10_000_000) : null;
+        (e, string perturbationsPath) = Pick("perturbations");
+        var perturbations = JsonFields.Has(e, "perturbations") ? ReadPerturbations(e, perturbationsPath) : [ScorePerturbationSpec.Exact];
+
+        string start = JsonFields.Has(root, "start") ? JsonFields.String(root, p, "start") : "gaussian";
+        if (start is not ("gaussian" or "exact"))
+        {
+            throw new InvalidSpecificationException($"{p}.start", Quote(start), "allowed: gaussian, exact");
+        }
+
+        string method = JsonFields.Has(root, "method") ? JsonFields.String(root, p, "method") : "auto";
+        DistanceMethod distanceMethod = DistanceMethods.Parse(method, $"{p}.method");
+        (e, string nPath) = Pick("n");
+        int n = JsonFields.Has(e, "n") ? JsonFields.Integer(e, nPath, "n", 1, 100_000_000) : 100_000;
+        long seed = JsonFields.Has(root, "seed") ? JsonFields.Integer(root, p, "seed", 0, int.MaxValue) : 1;
+
+        var config = new ExperimentConfig(
+            name, title, path, targetJson, samplers, schedules, steps, dimensions, perturbations,
+            start == "exact" ? StartDistribution.Exact : StartDistribution.Gaussian, distanceMethod, n, seed);
+
+        var targets = config.CheckTargets(p, dimensionsPath);
+        var levels = config.CheckSchedules(schedulesPath, stepsPath, out var warnings);
+        config.CheckEvaluators(targets, levels, p, samplersPath);
+        return config with { Warnings = warnings };
     }
 
-    /// <summary>Fails before any work if a target, schedule or (d, T) combination cannot be built.</summary>
-    private void CheckBuildable(string path)
+    /// <summary>Builds the target at every swept dimension; errors name the dimension's place in the list.</summary>
+    private Dictionary<int, IDiffusedTarget> CheckTargets(string p, string dimensionsPath)
     {
-        foreach (int? d in Dimensions?.Select(x => (int?)x) ?? [null])
+        var targets = new Dictionary<int, IDiffusedTarget>();
+        if (Dimensions is null)
+        {
+            targets[-1] = BuildTarget(null);
+            return targets;
+        }
+
+        string kind = JsonNode.Parse(TargetJsonAt(null))?["kind"]?.GetValue<string>() ?? "";
+        if (!DimensionedKinds.Contains(kind))
+        {
+            throw new InvalidSpecificationException(
+                $"{dimensionsPath}.dimensions", $"[{string.Join(", ", Dimensions)}]",
+                $"a d-sweep needs a target with a \"dimension\" field ({string.Join(", ", DimensionedKinds)}); {Quote(kind)} fixes d by its parameters");
+        }
+
+        for (int i = 0; i < Dimensions.Count; i++)
         {
             try
             {
-                BuildTarget(d);
+                targets[Dimensions[i]] = BuildTarget(Dimensions[i]);
             }
             catch (InvalidSpecificationException ex)
             {
-                throw new InvalidSpecificationException($"{path}.target{(d is null ? "" : $" (dimension {d})")}.{ex.Field.TrimStart('$', '.')}", ex.Value, ex.Expectation);
+                throw new InvalidSpecificationException($"{dimensionsPath}.dimensions[{i}]", Dimensions[i].ToString(CultureInfo.InvariantCulture), $"the target at this d fails: {ex.Message}");
             }
         }
 
+        return targets;
+    }
+
+    /// <summary>Builds every (schedule, T); an impossible T names the steps entry, a bad parameter the schedule field.</summary>
+    private Dictionary<(int, int), NoiseSchedule> CheckSchedules(string schedulesPath, string stepsPath, out List<string> warnings)
+    {
+        var levels = new Dictionary<(int, int), NoiseSchedule>();
+        warnings = [];
         for (int s = 0; s < Schedules.Count; s++)
         {
-            foreach (int t in Steps)
+            string sp = $"{schedulesPath}.schedules[{s}]";
+            for (int i = 0; i < Steps.Count; i++)
             {
+                int t = Steps[i];
                 try
                 {
-                    Schedules[s].Build(t);
+                    levels[(s, t)] = Schedules[s].Build(t);
+                }
+                catch (InvalidSpecificationException ex) when (ex.Field == "T")
+                {
+                    throw new InvalidSpecificationException($"{stepsPath}.steps[{i}]", ex.Value, $"{ex.Expectation} (schedule {sp}, {Schedules[s].Label})");
                 }
                 catch (InvalidSpecificationException ex)
                 {
-                    throw new InvalidSpecificationException($"{path}.schedules[{s}] at steps {t}: {ex.Field}", ex.Value, ex.Expectation);
+                    throw new InvalidSpecificationException($"{sp}.{ex.Field}", ex.Value, $"{ex.Expectation} (with steps = {t}, {stepsPath}.steps[{i}])");
+                }
+
+                foreach (string warning in levels[(s, t)].Warnings)
+                {
+                    if (Start == StartDistribution.Exact && warning.Contains("ᾱ_T", StringComparison.Ordinal))
+                    {
+                        continue; // the start error only matters for the N(0, I) start
+                    }
+
+                    warnings.Add($"{sp}: {warning}");
+                }
+            }
+        }
+
+        return levels;
+    }
+
+    /// <summary>Fails unless a distance evaluator of this build applies to every point (auto) or the forced method does.</summary>
+    private void CheckEvaluators(Dictionary<int, IDiffusedTarget> targets, Dictionary<(int, int), NoiseSchedule> levels, string p, string samplersPath)
+    {
+        for (int i = 0; i < Samplers.Count; i++)
+        {
+            Sampler sampler = SamplerCatalog.Get(Samplers[i]);
+            foreach ((int d, IDiffusedTarget target) in targets)
+            {
+                foreach (ScorePerturbationSpec perturbation in Perturbations)
+                {
+                    IScore score = perturbation.Apply(new ExactScore(target));
+                    foreach (((int _, int t), NoiseSchedule schedule) in levels)
+                    {
+                        var request = new EvaluationRequest(sampler, schedule, target, score, Start, Method, Samples, Seed);
+                        string where = $"T = {t}{(d < 0 ? "" : $", d = {d}")}{(perturbation.IsExact ? "" : $", {perturbation.Label}")}";
+                        if (Method == DistanceMethod.Auto)
+                        {
+                            try
+                            {
+                                DistanceEvaluator.Choose(request);
+                            }
+                            catch (InvalidSpecificationException ex)
+                            {
+                                throw new InvalidSpecificationException($"{samplersPath}.samplers[{i}]", Quote(Samplers[i]), $"{ex.Expectation} (at {where}); remove it from the samplers or force a method that applies");
+                            }
+                        }
+                        else if (DistanceEvaluator.WhyNot(request, Method) is { Length: > 0 } why)
+                        {
+                            throw new InvalidSpecificationException($"{p}.method", Quote(DistanceMethods.Name(Method)), $"does not apply to {Quote(Samplers[i])} on {target.Description} (at {where}): {why}");
+                        }
+                    }
                 }
             }
         }
@@ -174,20 +264,19 @@ public sealed record ExperimentConfig(
             string file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, t.GetString()!);
             if (!File.Exists(file))
             {
-                throw new InvalidSpecificationException($"{p}.target", t.GetString()!, $"no such file (looked for {file})");
+                throw new InvalidSpecificationException($"{p}.target", Quote(t.GetString()!), $"no such file (looked for {file})");
             }
 
             string text = File.ReadAllText(file);
-            try
-            {
-                Targets.TargetJson.Parse(text);
-            }
-            catch (InvalidSpecificationException ex)
-            {
-                throw new InvalidSpecificationException($"{t.GetString()}:{ex.Field}", ex.Value, ex.Expectation);
-            }
-
+            string tp = Path.GetFileName(file) + ":$";
+            using JsonDocument document = JsonDocuments.Parse(text, tp);
+            Targets.TargetJson.Read(document.RootElement, tp);
             return text;
+        }
+
+        if (t.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidSpecificationException($"{p}.target", JsonDocuments.Show(t), "must be a target object or the path of a target file (relative to the config)");
         }
 
         Targets.TargetJson.Read(t, $"{p}.target");
@@ -199,7 +288,7 @@ public sealed record ExperimentConfig(
         JsonElement v = JsonFields.Required(e, p, name);
         if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
         {
-            throw new InvalidSpecificationException($"{p}.{name}", v.GetRawText(), "must be a non-empty array of strings");
+            throw new InvalidSpecificationException($"{p}.{name}", JsonDocuments.Show(v), "must be a non-empty array of strings");
         }
 
         var list = new List<string>();
@@ -208,7 +297,7 @@ public sealed record ExperimentConfig(
         {
             if (item.ValueKind != JsonValueKind.String)
             {
-                throw new InvalidSpecificationException($"{p}.{name}[{i}]", item.GetRawText(), "must be a string");
+                throw new InvalidSpecificationException($"{p}.{name}[{i}]", JsonDocuments.Show(item), "must be a string");
             }
 
             list.Add(item.GetString()!);
@@ -220,28 +309,26 @@ public sealed record ExperimentConfig(
 
     private static List<int> ReadIntegers(JsonElement e, string p, string name, int min, int max)
     {
-        double[] values = JsonFields.Vector(e, p, name);
-        if (values.Length == 0)
+        JsonElement v = JsonFields.Required(e, p, name);
+        if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
         {
-            throw new InvalidSpecificationException($"{p}.{name}", "[]", "must not be empty");
+            throw new InvalidSpecificationException($"{p}.{name}", JsonDocuments.Show(v), $"must be a non-empty array of integers from {min} to {max}");
         }
 
         var list = new List<int>();
-        for (int i = 0; i < values.Length; i++)
+        int i = 0;
+        foreach (JsonElement item in v.EnumerateArray())
         {
-            if (values[i] != Math.Floor(values[i]) || values[i] < min || values[i] > max)
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out int x) || x < min || x > max)
             {
-                throw new InvalidSpecificationException($"{p}.{name}[{i}]", values[i].ToString("R"), $"must be an integer from {min} to {max}");
+                throw new InvalidSpecificationException($"{p}.{name}[{i}]", JsonDocuments.Show(item), $"must be an integer from {min} to {max}");
             }
 
-            list.Add((int)values[i]);
+            list.Add(x);
+            i++;
         }
 
-        if (list.Distinct().Count() != list.Count)
-        {
-            throw new InvalidSpecificationException($"{p}.{name}", string.Join(",", list), "values must be distinct");
-        }
-
+        RejectRepeats(list, x => x.ToString(CultureInfo.InvariantCulture), $"{p}.{name}");
         return list;
     }
 
@@ -250,7 +337,7 @@ public sealed record ExperimentConfig(
         JsonElement v = JsonFields.Required(e, p, "schedules");
         if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
         {
-            throw new InvalidSpecificationException($"{p}.schedules", v.GetRawText(), "must be a non-empty array of schedule objects");
+            throw new InvalidSpecificationException($"{p}.schedules", JsonDocuments.Show(v), "must be a non-empty array of schedule objects, e.g. [{ \"kind\": \"logsnr\" }]");
         }
 
         var list = new List<ScheduleSpec>();
@@ -258,18 +345,23 @@ public sealed record ExperimentConfig(
         foreach (JsonElement item in v.EnumerateArray())
         {
             string sp = $"{p}.schedules[{i}]";
-            JsonFields.AllowOnly(item, sp, "kind", "c0", "c1", "lambdaMax", "lambdaMin");
             string kind = JsonFields.String(item, sp, "kind");
-            if (!ScheduleSpec.Kinds.Contains(kind))
+            string[] parameters = kind switch
             {
-                throw new InvalidSpecificationException($"{sp}.kind", kind, $"known schedules: {string.Join(", ", ScheduleSpec.Kinds)}");
-            }
+                "li2024" => ["c0", "c1"],
+                "logsnr" => ["lambdaMax", "lambdaMin"],
+                "linear" or "cosine" => [],
+                _ => throw new InvalidSpecificationException($"{sp}.kind", Quote(kind), $"known schedules: {string.Join(", ", ScheduleSpec.Kinds)}"),
+            };
 
+            // A parameter of another schedule kind would be ignored without a word, so it is an error.
+            JsonFields.AllowOnly(item, sp, ["kind", .. parameters]);
             double Get(string key, double fallback) => JsonFields.Has(item, key) ? JsonFields.Number(item, sp, key) : fallback;
             list.Add(new ScheduleSpec(kind, Get("c0", 2.0), Get("c1", 6.0), Get("lambdaMax", LogSnrSchedule.DefaultLambdaMax), Get("lambdaMin", LogSnrSchedule.DefaultLambdaMin)));
             i++;
         }
 
+        RejectRepeats(list, s => s.Label, $"{p}.schedules");
         return list;
     }
 
@@ -278,17 +370,52 @@ public sealed record ExperimentConfig(
         JsonElement v = JsonFields.Required(e, p, "perturbations");
         if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
         {
-            throw new InvalidSpecificationException($"{p}.perturbations", v.GetRawText(), "must be a non-empty array of perturbation objects");
+            throw new InvalidSpecificationException($"{p}.perturbations", JsonDocuments.Show(v), "must be a non-empty array of perturbation objects, e.g. [{ \"kind\": \"scaled\", \"magnitude\": 0.01 }]");
         }
 
         var list = new List<ScorePerturbationSpec>();
         int i = 0;
         foreach (JsonElement item in v.EnumerateArray())
         {
-            list.Add(ScorePerturbationSpec.Read(item, $"{p}.perturbations[{i}]"));
+            string ip = $"{p}.perturbations[{i}]";
+            string kind = JsonFields.String(item, ip, "kind");
+            string[] fields = kind switch
+            {
+                "exact" => [],
+                "scaled" => ["magnitude"],
+                "bias" => ["magnitude", "seed"],
+                "oscillatory" => ["magnitude", "omega", "seed"],
+                _ => throw new InvalidSpecificationException($"{ip}.kind", Quote(kind), $"known score perturbations: {string.Join(", ", ScorePerturbationSpec.Kinds)}"),
+            };
+            JsonFields.AllowOnly(item, ip, ["kind", .. fields]);
+            foreach (string required in fields.Where(f => f != "seed"))
+            {
+                JsonFields.Required(item, ip, required);
+            }
+
+            list.Add(ScorePerturbationSpec.Read(item, ip));
             i++;
         }
 
+        // The label (not the seed) is part of the row key, so two perturbations with one label would share rows.
+        RejectRepeats(list, s => s.Label, $"{p}.perturbations");
         return list;
     }
+
+    private static void RejectRepeats<T>(IReadOnlyList<T> items, Func<T, string> label, string path)
+    {
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < items.Count; i++)
+        {
+            string key = label(items[i]);
+            if (first.TryGetValue(key, out int j))
+            {
+                throw new InvalidSpecificationException($"{path}[{i}]", key, $"repeats {path}[{j}]; every entry must be distinct");
+            }
+
+            first[key] = i;
+        }
+    }
+
+    private static string Quote(string s) => $"\"{s}\"";
 }

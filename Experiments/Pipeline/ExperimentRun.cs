@@ -4,18 +4,27 @@ using Diffusion.Verify.Experiments.Configuration;
 namespace Diffusion.Verify.Experiments.Pipeline;
 
 /// <summary>
-/// Runs the points of each experiment, appending each finished point to the experiment's CSV, with a
-/// progress line (experiment, point i/n, elapsed, ETA) on standard error. With <c>resume</c>, points
-/// already in the CSV are skipped. With a shard i/n, only the points whose position p in the
-/// experiment's fixed point order has p mod n = i are run.
+/// Runs the points of each experiment, appending each finished point to the experiment's CSV and
+/// <see cref="PointJournal"/>, with a progress line (experiment, point i/n, elapsed, ETA) on standard
+/// error. With <c>resume</c>, points already finished with an unchanged fingerprint are skipped; rows of
+/// unfinished or changed points are dropped and run again. With a shard i/n, only the points whose
+/// position p in the experiment's fixed point order has p mod n = i are run. Whatever the history
+/// (one run, interrupted and resumed runs, shards), a finished CSV holds the same rows in the same order.
 /// </summary>
 public sealed class ExperimentRun(string outputDirectory, bool resume, Shard shard, TextWriter progress)
 {
+    /// <summary>Called after each point's rows and journal line are on disk (tests use it to interrupt runs).</summary>
+    public Action<SweepPoint>? PointFinished { get; init; }
+
+    /// <summary>Rewrite one progress line with '\r' (a terminal) rather than a line per point (a log file).</summary>
+    public bool ProgressInPlace { get; init; }
+
     public void Run(IReadOnlyList<ExperimentConfig> experiments, CancellationToken cancellation)
     {
         Directory.CreateDirectory(outputDirectory);
         foreach (ExperimentConfig experiment in experiments)
         {
+            cancellation.ThrowIfCancellationRequested();
             RunOne(experiment, cancellation);
         }
     }
@@ -24,49 +33,162 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
     {
         string path = ResultStore.PathFor(outputDirectory, shard.Decorate(experiment.Name));
         var evaluator = new PointEvaluator();
-        var points = SweepPoint.Enumerate(experiment).Where((_, i) => shard.Owns(i)).ToList();
+        var all = SweepPoint.Enumerate(experiment);
+        var targetJson = new Dictionary<int, string>();
+        var fingerprints = all.Select(p => p.Fingerprint(TargetJsonAt(experiment, p.Dimension, targetJson))).ToList();
+        string sweep = SweepPoint.Hash($"{experiment.Name}\n{string.Join('\n', fingerprints)}");
+        var owned = Enumerable.Range(0, all.Count).Where(shard.Owns).ToList();
+        var points = owned.Select(i => all[i]).ToList();
         var keys = points.Select(evaluator.KeyOf).ToList();
-        if (!resume && File.Exists(path))
+        var expected = keys.Zip(owned, (k, i) => (k, fingerprints[i])).ToDictionary(x => x.k, x => x.Item2, StringComparer.Ordinal);
+
+        // Start from a consistent pair: the CSV holds exactly the finished points the journal names.
+        var finished = resume ? Recover(experiment, path, expected) : [];
+        var kept = ResultStore.Canonical(finished.Values.SelectMany(r => r)).ToList();
+        if (kept.Count > 0)
+        {
+            ResultStore.Write(path, kept);
+        }
+        else if (File.Exists(path))
         {
             File.Delete(path);
         }
 
-        var done = ResultStore.Read(path).Select(r => r.PointKey).ToHashSet();
-        double totalCost = points.Sum(Cost);
+        PointJournal.Start(path, sweep, experiment.Title, finished.Keys.Order(StringComparer.Ordinal).Select(k => (k, expected[k])));
+
+        double totalCost = points.Where((_, i) => !finished.ContainsKey(keys[i])).Sum(Cost);
         double doneCost = 0;
+        int done = finished.Count;
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < points.Count; i++)
         {
             SweepPoint point = points[i];
-            cancellation.ThrowIfCancellationRequested();
-            if (done.Contains(keys[i]))
+            if (finished.ContainsKey(keys[i]))
             {
-                totalCost -= Cost(point);
                 continue;
             }
 
-            progress.Write($"\r[{experiment.Name}] point {i + 1}/{points.Count} {point.Describe(),-50} elapsed {Format(clock.Elapsed)}, ETA {Eta(clock.Elapsed, doneCost, totalCost)}   ");
+            string line = $"[{experiment.Name}] point {i + 1}/{points.Count} {point.Describe(),-50} elapsed {Format(clock.Elapsed)}, ETA {Eta(clock.Elapsed, doneCost, totalCost)}";
+            if (ProgressInPlace)
+            {
+                progress.Write($"\r{line}   ");
+            }
+            else
+            {
+                progress.WriteLine(line);
+            }
+
             IReadOnlyList<ResultRow> rows;
             try
             {
+                cancellation.ThrowIfCancellationRequested();
                 rows = evaluator.Evaluate(point, cancellation);
             }
-            catch (NumericalFailureException e)
+            catch (Exception e)
             {
-                progress.WriteLine();
-                throw new NumericalFailureException(e.Sampler, e.Steps, e.Step, e.SampleIndex, $"{e.Message} [experiment {experiment.Name}, {point.Describe()}]");
+                if (ProgressInPlace)
+                {
+                    progress.WriteLine();
+                }
+
+                Exception primary = Failures.Primary(e);
+                if (primary is OperationCanceledException)
+                {
+                    progress.WriteLine($"[{experiment.Name}] cancelled: {done} of {points.Count} points finished and kept in {path}; continue with --resume");
+                }
+
+                switch (primary)
+                {
+                    case NumericalFailureException failure:
+                        throw Failures.WithContext(failure, $"experiment {experiment.Name}, point {point.Describe()}");
+                    case InvalidSpecificationException bad:
+                        throw new InvalidSpecificationException($"experiment {experiment.Name}, point {point.Describe()}: {bad.Field}", bad.Value, bad.Expectation);
+                    case OperationCanceledException when primary != e:
+                        throw new OperationCanceledException(primary.Message, e, cancellation);
+                    default:
+                        throw;
+                }
             }
 
             ResultStore.Append(path, rows);
+            PointJournal.Add(path, keys[i], expected[keys[i]]);
+            done++;
             doneCost += Cost(point);
+            PointFinished?.Invoke(point);
         }
 
-        progress.WriteLine($"\r[{experiment.Name}] {points.Count} points done in {Format(clock.Elapsed)}".PadRight(120));
+        progress.WriteLine($"{(ProgressInPlace ? "\r" : "")}[{experiment.Name}] {points.Count} points done in {Format(clock.Elapsed)}".PadRight(120));
 
         // Canonical order, one row per (point, metric): the same file whatever was resumed, interrupted or sharded.
-        var owned = keys.ToHashSet();
-        var rowsInOrder = ResultStore.Canonical(ResultStore.Read(path).Where(r => owned.Contains(r.PointKey))).ToList();
-        ResultStore.Write(path, rowsInOrder);
+        ResultStore.Write(path, ResultStore.Canonical(ResultStore.Read(path).Where(r => expected.ContainsKey(r.PointKey))).ToList());
+        PointJournal.Complete(path);
+    }
+
+    /// <summary>
+    /// The rows of the points that are finished and unchanged, by key. A CSV without a journal (copied from
+    /// elsewhere, or written by an older version) is trusted as it is.
+    /// </summary>
+    private Dictionary<string, List<ResultRow>> Recover(ExperimentConfig experiment, string path, IReadOnlyDictionary<string, string> expected)
+    {
+        var rows = ResultStore.Read(path);
+        PointJournal? journal = PointJournal.Read(path);
+        var finished = new Dictionary<string, List<ResultRow>>(StringComparer.Ordinal);
+        int unfinished = 0, changed = 0, outside = 0;
+        foreach (var group in rows.GroupBy(r => r.PointKey))
+        {
+            if (!expected.TryGetValue(group.Key, out string? fingerprint))
+            {
+                outside++;
+            }
+            else if (journal is not null && !journal.Points.ContainsKey(group.Key))
+            {
+                unfinished++;
+            }
+            else if (journal is not null && journal.Points[group.Key] != fingerprint)
+            {
+                changed++;
+            }
+            else
+            {
+                finished[group.Key] = group.ToList();
+            }
+        }
+
+        var notes = new List<string>();
+        if (journal is null && rows.Count > 0)
+        {
+            notes.Add("no journal beside the CSV, so its rows are trusted as made with this config");
+        }
+
+        if (unfinished > 0)
+        {
+            notes.Add($"dropped {unfinished} unfinished point(s)");
+        }
+
+        if (changed > 0)
+        {
+            notes.Add($"{changed} point(s) changed in the config since they ran and will run again");
+        }
+
+        if (outside > 0)
+        {
+            notes.Add($"dropped {outside} point(s) no longer in {(shard.IsWhole ? "the sweep" : $"shard {shard.Index}/{shard.Count}")}");
+        }
+
+        progress.WriteLine($"[{experiment.Name}] resuming: {finished.Count} of {expected.Count} points finished{(notes.Count > 0 ? "; " + string.Join("; ", notes) : "")}");
+        return finished;
+    }
+
+    private static string TargetJsonAt(ExperimentConfig experiment, int? dimension, Dictionary<int, string> cache)
+    {
+        int key = dimension ?? -1;
+        if (!cache.TryGetValue(key, out string? json))
+        {
+            json = experiment.TargetJsonAt(dimension);
+            cache[key] = json;
+        }
+
+        return json;
     }
 
     /// <summary>Relative cost for the ETA: T × the score evaluations per step.</summary>

@@ -65,8 +65,19 @@ public sealed class PointEvaluator
             }
         }
 
-        double seconds = clock.Elapsed.TotalSeconds;
         string method = DistanceMethods.Name(report.Method);
+        foreach (var m in measured)
+        {
+            // A NaN or infinite estimate (e.g. a density underflowing to 0 at an output) must not reach the CSV and the fits.
+            if (!double.IsFinite(m.Value.Value) || !double.IsFinite(m.Value.StandardError))
+            {
+                throw new NumericalFailureException(
+                    sampler.Name, point.Steps, 1, -1,
+                    $"the {method} estimate of {m.Metric} is {m.Value.Value:R} ± {m.Value.StandardError:R} (after the last step; no single sample identified)");
+            }
+        }
+
+        double seconds = clock.Elapsed.TotalSeconds;
         return measured.Select(m => new ResultRow
         {
             Experiment = point.Experiment.Name,

@@ -5,8 +5,9 @@ namespace Diffusion.Verify.Experiments.Pipeline;
 
 /// <summary>
 /// An experiment's tidy CSV. Points are appended and flushed as they finish, so a killed run loses at
-/// most the point in flight; a torn last line is dropped on reading. At the end the file is rewritten
-/// in canonical point order through a temporary file and a rename.
+/// most the point in flight; a torn last line is dropped on reading, and <see cref="PointJournal"/>
+/// tells which points are complete. At the end the file is rewritten in canonical point order through
+/// a temporary file and a rename.
 /// </summary>
 public static class ResultStore
 {
@@ -36,7 +37,12 @@ public static class ResultStore
 
         string text = File.ReadAllText(path);
         int lastNewline = text.LastIndexOf('\n');
-        text = lastNewline < 0 ? "" : text[..(lastNewline + 1)];
+        if (lastNewline < 0)
+        {
+            return []; // at most a torn header
+        }
+
+        text = text[..(lastNewline + 1)];
         using var csv = CsvReader.FromText(text, new CsvReaderOptions { TrackLineNumbers = true, FormatProvider = System.Globalization.CultureInfo.InvariantCulture });
         try
         {
@@ -51,11 +57,13 @@ public static class ResultStore
     /// <summary>Appends the rows of one finished point and flushes them to disk.</summary>
     public static void Append(string path, IReadOnlyList<ResultRow> rows)
     {
-        bool exists = File.Exists(path) && new FileInfo(path).Length > 0;
-        if (exists)
+        if (File.Exists(path))
         {
             TrimTornLine(path);
         }
+
+        // Decided after trimming: a torn header line leaves an empty file that needs the header again.
+        bool exists = File.Exists(path) && new FileInfo(path).Length > 0;
 
         using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
         using (var csv = CsvWriter.Create(stream, Options(header: !exists), leaveOpen: true))

@@ -1,0 +1,121 @@
+using System.Text.RegularExpressions;
+using Diffusion.Verify.Experiments.Pipeline;
+
+namespace Diffusion.Verify.Theory.Tests;
+
+/// <summary>
+/// Exit codes and messages of the CLI, through the in-process entry point: 0 ok, 1 a contradicted claim
+/// (verify), 2 bad input, 3 numerical failure, 130 cancelled.
+/// </summary>
+public sealed class PipelineExitCodeTests : IDisposable
+{
+    private readonly PipelineScratch _scratch = new();
+
+    public void Dispose() => _scratch.Dispose();
+
+    [Theory]
+    [InlineData("frobnicate", "command = frobnicate: known commands: run")]
+    [InlineData("run --speed 3", "--speed = 3: unknown flag for 'run'")]
+    [InlineData("run no-such-config.json", "CONFIG = no-such-config.json: no such file")]
+    [InlineData("run --shard 2/2", "--shard = 2/2: must be i/n with 0 ≤ i < n")]
+    [InlineData("merge", "DIR = (none): merge needs at least one directory")]
+    [InlineData("verify no-such-directory", "DIR = no-such-directory: no such directory")]
+    public void BadInputExitsTwoWithAMessage(string commandLine, string message)
+    {
+        var (code, _, error) = PipelineTestFiles.Cli(commandLine.Split(' '));
+        Assert.Equal(2, code);
+        Assert.Contains("error: " + message, error);
+    }
+
+    [Fact]
+    public void ABadConfigExitsTwoBeforeAnyWork()
+    {
+        string good = _scratch.Write("good.json", PipelineTestFiles.SmallConfig("good"));
+        string bad = _scratch.Write("bad.json", PipelineTestFiles.SmallConfig("bad", steps: "[32, 1]"));
+        var (code, _, error) = PipelineTestFiles.Cli("run", good, bad, "--out", _scratch["out"]);
+        Assert.Equal(2, code);
+        Assert.Contains("error: bad.json:$.steps[1] = 1: must be an integer from 2 to 10000000", error);
+        Assert.False(Directory.Exists(_scratch["out"]), "the good config must not have run either");
+    }
+
+    [Fact]
+    public void ACleanRunExitsZeroAndResumeIsASwitch()
+    {
+        string config = _scratch.Write("small.json", PipelineTestFiles.SmallConfig(steps: "[32, 64, 128]", samplers: """["ddim-type"]"""));
+        var (code, output, error) = PipelineTestFiles.Cli("run", config, "--out", _scratch["out"]);
+        Assert.True(code == 0, error);
+        Assert.Contains("C2: ddim-type", output);
+        Assert.True(File.Exists(_scratch["out/summary.md"]));
+
+        // "--resume CONFIG": the config must not be taken as the switch's value.
+        var (again, _, againError) = PipelineTestFiles.Cli("run", "--resume", config, "--out", _scratch["out"]);
+        Assert.True(again == 0, againError);
+        Assert.Contains("resuming: 3 of 3 points finished", againError);
+
+        var (help, helpOutput, _) = PipelineTestFiles.Cli("help");
+        Assert.Equal(0, help);
+        Assert.Contains("130 cancelled", helpOutput);
+    }
+
+    [Theory]
+    [InlineData(-0.3, 1, "contradicted")]
+    [InlineData(-1.2, 0, "consistent")]
+    public void VerifyExitsOneExactlyWhenAClaimIsContradicted(double slope, int expectedCode, string verdict)
+    {
+        // ddim-type TV on a logsnr schedule is judged against the bound T^-1 by the slope against T.
+        int[] steps = [32, 64, 128, 256, 512, 1024, 2048, 4096];
+        var rows = steps.Select(t => new ResultRow
+        {
+            Experiment = "crafted",
+            Target = "gmm(K=2,d=1,isotropic)",
+            D = 1,
+            Schedule = "logsnr(9,-40)",
+            Sampler = "ddim-type",
+            Perturbation = "exact",
+            T = t,
+            Nfe = t - 1,
+            H = 10.0 / t,
+            Metric = Metrics.Tv,
+            Value = 0.5 * Math.Pow(t, slope),
+            Stderr = 0.002 * 0.5 * Math.Pow(t, slope),
+            Floor = 0,
+            Method = "density-mc",
+            N = 100_000,
+            Seed = 1,
+        }).ToList();
+        Directory.CreateDirectory(_scratch["crafted"]);
+        ResultStore.Write(ResultStore.PathFor(_scratch["crafted"], "crafted"), rows);
+
+        var (code, output, error) = PipelineTestFiles.Cli("verify", _scratch["crafted"]);
+        Assert.True(code == expectedCode, error + output);
+        Assert.Contains($"**{verdict}**", output);
+        Assert.Contains(expectedCode == 1 ? "0 consistent, 1 contradicted" : "1 consistent, 0 contradicted", output);
+    }
+
+    [Fact]
+    public void ANumericalFailureExitsThreeNamingExperimentSamplerStepAndSample()
+    {
+        // The first experiment finishes; the second multiplies the score by 1 + 1e300, so the state overflows.
+        string good = _scratch.Write("a.json", PipelineTestFiles.SmallConfig("fine", steps: "[32, 64]", samplers: """["ddim-type"]"""));
+        string blowup = _scratch.Write("b.json", PipelineTestFiles.SmallConfig(
+            "blowup", steps: "[32, 64]", samplers: """["ddim-type"]""", extra: """, "perturbations": [ { "kind": "scaled", "magnitude": 1e300 } ]"""));
+        var (code, _, error) = PipelineTestFiles.Cli("run", good, blowup, "--out", _scratch["out"]);
+
+        Assert.True(code == 3, error);
+        Assert.Matches(new Regex(@"numerical failure: non-finite value in sampler ddim-type \(T = 32\) at step t = \d+, sample \d+: .*; experiment blowup, point ddim-type logsnr\(9,-40\) scaled\(δ=1E\+300\) T=32"), error);
+        Assert.Equal(2, ResultStore.Read(ResultStore.PathFor(_scratch["out"], "fine")).Select(r => r.PointKey).Distinct().Count());
+        Assert.Empty(ResultStore.Read(ResultStore.PathFor(_scratch["out"], "blowup")));
+    }
+
+    [Fact]
+    public void ACancelledRunExitsOneThirtyAndKeepsNoPartialPoint()
+    {
+        string config = _scratch.Write("small.json", PipelineTestFiles.SmallConfig());
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+        var (code, _, error) = PipelineTestFiles.Cli(cancellation.Token, "run", config, "--out", _scratch["out"]);
+        Assert.Equal(130, code);
+        Assert.Contains("cancelled; finished points are kept", error);
+        Assert.Empty(ResultStore.Read(ResultStore.PathFor(_scratch["out"], "small")));
+    }
+}
