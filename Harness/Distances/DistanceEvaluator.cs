@@ -32,8 +32,46 @@ public static class DistanceEvaluator
     private static GaussianLaw EigenbasisLaw(GaussianTarget target) =>
         new(target.MeanInEigenbasis.ToArray(), target.Eigenvalues.ToArray());
 
+    private static string QuadratureApplies(EvaluationRequest request)
+    {
+        if (request.Target is EmbeddedMixture embedded)
+        {
+            if (!request.ScoreIsExact)
+            {
+                return "quadrature on embedded targets needs the exact score (the split relies on it)";
+            }
+
+            return !request.Sampler.IsStochastic || embedded.Core is IsotropicMixture { Dimension: 1 }
+                ? ""
+                : "quadrature for stochastic samplers on embedded targets needs a 1-D isotropic-mixture core";
+        }
+
+        if (request.Sampler.IsStochastic)
+        {
+            return request.Target is IsotropicMixture { Dimension: 1 } ? "" : "quadrature for stochastic samplers needs a 1-D isotropic mixture target";
+        }
+
+        return request.Target.Dimension <= 2 && request.Target is IsotropicMixture or GeneralMixture
+            ? ""
+            : "quadrature for deterministic samplers needs a 1-D or 2-D mixture target (or an embedded one)";
+    }
+
     private static DistanceReport Quadrature(EvaluationRequest request)
     {
+        if (request.Target is EmbeddedMixture embedded)
+        {
+            return request.Sampler.IsStochastic
+                ? EmbeddedStochasticCombination.Evaluate(request.Sampler, request.Schedule, embedded, request.Start)
+                : EmbeddedCombination.Evaluate(request.Sampler, request.Schedule, embedded.Core, embedded.Dimension, embedded.ComplementVariance, request.Start,
+                    new StartingPointQuadratureOptions { Cancellation = request.Cancellation });
+        }
+
+        if (!request.Sampler.IsStochastic)
+        {
+            return StartingPointQuadrature.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.Start,
+                new StartingPointQuadratureOptions { Cancellation = request.Cancellation });
+        }
+
         IScore? score = request.ScoreIsExact ? null : request.Score;
         DistanceReport marginal = DensityPropagation.Evaluate(request.Sampler, request.Schedule, request.Target, request.Start, new DensityPropagationOptions { Score = score });
         Estimate path = PathKlQuadrature.Evaluate(request.Sampler, request.Schedule, request.Target, request.Start, new PathKlQuadratureOptions { Score = score });
@@ -58,9 +96,7 @@ public static class DistanceEvaluator
     public static string WhyNot(EvaluationRequest request, DistanceMethod method) => method switch
     {
         DistanceMethod.Exact => request.Target is GaussianTarget && request.ScoreIsExact ? "" : "exact needs a Gaussian target with its exact score",
-        DistanceMethod.Quadrature => request.Sampler.IsStochastic
-            ? (request.Target is IsotropicMixture { Dimension: 1 } ? "" : "quadrature for stochastic samplers needs a 1-D isotropic mixture target")
-            : "quadrature for deterministic samplers is not available in this build",
+        DistanceMethod.Quadrature => QuadratureApplies(request),
         DistanceMethod.DensityMonteCarlo => request.Sampler.IsStochastic ? $"density-mc needs a deterministic sampler; {request.Sampler.Name} is stochastic" : "",
         DistanceMethod.Samples => "",
         _ => "unknown method",
