@@ -67,14 +67,15 @@ public static class ReportBuilder
     public static string VerdictTable(Analysis analysis)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| claim | experiment | target | schedule | judged by slope vs | measured slope [95 % interval] | bound | points used / excluded | verdict | slope vs the other abscissa |");
+        sb.AppendLine("| claim | experiment | target | schedule | judged by slope vs | measured slope [95 % interval] | bound | points (fit / resolved / excluded) | verdict | slope vs the other abscissa |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (ClaimResult c in analysis.Claims)
         {
             ClaimAssessment a = c.Assessment;
             SlopeFit? f = a.AsymptoticFit;
             string measured = f is null ? "—" : Invariant($"{f.Slope:F2} [{f.CombinedLower95:F2}, {f.CombinedUpper95:F2}]");
-            string used = f is null ? Invariant($"{c.Series.Rows.Count(r => r.Value > r.Floor)} resolved") : Invariant($"{f.PointsUsed} / {c.Series.Rows.Count - f.PointsUsed}");
+            int resolved = c.Series.Points(r => r.T).Count(p => p.IsResolved);
+            string used = f is null ? Invariant($"{resolved} resolved of {c.Series.Rows.Count}") : Invariant($"{f.PointsUsed} of {resolved} resolved, {c.Series.Rows.Count - resolved} excluded");
             string other = c.OtherAbscissa?.AsymptoticFit is { } o ? Invariant($"{o.Slope:F2} vs {(c.Against == "h" ? "T" : "h")}") : "—";
             sb.AppendLine(Invariant($"| {c.Claim.Id}: {c.Claim.Statement} | {c.Series.Experiment} | {c.Series.Target} | {c.Series.Schedule} | {c.Against} | {measured} | {a.BoundSlope:+0.##;-0.##} | {used} | **{a.Verdict.ToString().ToLowerInvariant()}** | {other} |"));
         }
@@ -90,6 +91,7 @@ public static class ReportBuilder
         sb.AppendLine("Generated from the CSV files in this directory (`dotnet run --project Experiments -c Release -- plot results`).");
         sb.AppendLine("Slopes are fitted on the asymptotic half of each T-sweep (DESIGN §7); li2024 runs are judged by the slope against h = max β_t, others against T.");
         sb.AppendLine("A bound is *contradicted* only by a decay slower than its slope beyond the 95 % interval; *consistent* means at least as fast; *inconclusive* means fewer than 3 resolved points.");
+        sb.AppendLine("A point is resolved when its value lies above its floor (3 σ, the method's tolerance, or a sample estimator's floor; for TV with the Gaussian start also 3× the start-error bound) and, for TV-like quantities, below 0.5 (saturated TV carries no rate). The verdict fit uses the resolved points in the upper half of the T-range.");
         sb.AppendLine();
         sb.AppendLine("## Verdicts");
         sb.AppendLine();

@@ -24,8 +24,13 @@ public sealed record Series(string Experiment, string Target, int D, string Sche
             .ToList();
     }
 
+    /// <summary>TV-like values above this are saturated (TV ≤ 1) and not in the asymptotic regime.</summary>
+    public const double TvCeiling = 0.5;
+
+    public double Ceiling => IsTvLike(Metric) ? TvCeiling : double.PositiveInfinity;
+
     public IReadOnlyList<SeriesPoint> Points(Func<ResultRow, double> x) =>
-        Rows.Select(r => new SeriesPoint(x(r), r.Value, r.Stderr, r.Floor)).ToList();
+        Rows.Select(r => new SeriesPoint(x(r), r.Value, r.Stderr, r.Floor, Ceiling)).ToList();
 
     private static bool IsTvLike(string metric) => metric is Metrics.Tv or Metrics.PinskerPathKl;
 }
