@@ -3,8 +3,8 @@ using Diffusion.Verify.Numerics;
 namespace Diffusion.Verify.Distances;
 
 /// <summary>
-/// One level of the composite Gauss–Legendre quadrature over a box of starting points, done line by line
-/// along an inner axis: in 1-D a single line, in 2-D one line per Gauss–Legendre node of the outer axis.
+/// Composite Gauss–Legendre integrals over starting points along lines of an inner axis: in 1-D the single
+/// line through the box, in 2-D one line per Gauss–Legendre node of the outer axis.
 /// <para>
 /// On every line the panels adapt to the sampler map: a panel is halved while the outputs F(x) at its
 /// first and last node lie further apart than the output span (or while a jump hides between neighbouring
@@ -17,8 +17,9 @@ namespace Diffusion.Verify.Distances;
 /// Then, where the log-ratio l changes sign between neighbouring nodes, the crossing l = 0 is located (a
 /// batched Illinois regula falsi that re-runs the sampler at single points) and the panel holding it is
 /// split there, so the kink of (1 − r)_+ sits on a panel edge and Gauss–Legendre keeps its geometric
-/// convergence on either side. In 2-D, crossing curves and output structure are handled along the inner
-/// axis; the outer integral uses fixed panels and relies on refinement.
+/// convergence on either side. The same is done for any further kink levels the integrands declare. In 2-D,
+/// crossing curves and output structure are handled along the inner axis; the outer integral over the line
+/// values is adaptive (<see cref="StartingPointQuadratureOuter"/>).
 /// </para>
 /// </summary>
 internal sealed class StartingPointQuadratureLines

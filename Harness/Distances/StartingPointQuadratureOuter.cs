@@ -104,7 +104,7 @@ internal static class StartingPointQuadratureOuter
                 }
             }
 
-            long cost = (long)(points / Math.Max(1, coordinates.Count)) * 4 * n * splitting.Count;
+            long cost = lines.Points / Math.Max(1, coordinates.Count) * 4 * n * splitting.Count;
             if (splitting.Count > 0 && points + cost > options.MaxNodesPerLevel)
             {
                 unresolved += splitting.Count;
@@ -147,13 +147,18 @@ internal static class StartingPointQuadratureOuter
             new StartingPointQuadratureLevel(fine, points, panels, crossings, 0, unresolved));
     }
 
-    /// <summary>|whole − halves| within (relative·|total| + 1e−15)·(panel share) for every integral.</summary>
+    /// <summary>
+    /// |whole − halves| within (relative·|total| + 1e−15)·(panel share) for every integral, or within the line
+    /// integrals' own accuracy (~1e−12 relative: they differ in their inner panels from line to line), below
+    /// which halving the panel would only chase that noise.
+    /// </summary>
     private static bool Accepted(OuterPanel panel, double[] total, double relative, double share)
     {
         for (int i = 0; i < total.Length; i++)
         {
             double difference = Math.Abs(panel.Whole![i] - panel.Left![i] - panel.Right![i]);
-            if (difference > (relative * Math.Abs(total[i]) + 1e-15) * share)
+            double allowed = Math.Max((relative * Math.Abs(total[i]) + 1e-15) * share, 1e-12 * Math.Abs(total[i]));
+            if (difference > allowed)
             {
                 return false;
             }
