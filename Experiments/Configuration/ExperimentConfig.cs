@@ -189,6 +189,8 @@ public sealed record ExperimentConfig(
         for (int s = 0; s < Schedules.Count; s++)
         {
             string sp = $"{schedulesPath}.schedules[{s}]";
+            InvalidSpecificationException? firstError = null;
+            var skipped = new List<int>();
             for (int i = 0; i < Steps.Count; i++)
             {
                 int t = Steps[i];
@@ -198,11 +200,15 @@ public sealed record ExperimentConfig(
                 }
                 catch (InvalidSpecificationException ex) when (ex.Field == "T")
                 {
-                    throw new InvalidSpecificationException($"{stepsPath}.steps[{i}]", ex.Value, $"{ex.Expectation} (schedule {sp}, {Schedules[s].Label})");
+                    firstError ??= new InvalidSpecificationException($"{stepsPath}.steps[{i}]", ex.Value, $"{ex.Expectation} (schedule {sp}, {Schedules[s].Label})");
+                    skipped.Add(t);
+                    continue;
                 }
                 catch (InvalidSpecificationException ex)
                 {
-                    throw new InvalidSpecificationException($"{sp}.{ex.Field}", ex.Value, $"{ex.Expectation} (with steps = {t}, {stepsPath}.steps[{i}])");
+                    firstError ??= new InvalidSpecificationException($"{sp}.{ex.Field}", ex.Value, $"{ex.Expectation} (with steps = {t}, {stepsPath}.steps[{i}])");
+                    skipped.Add(t);
+                    continue;
                 }
 
                 foreach (string warning in levels[(s, t)].Warnings)
@@ -214,6 +220,18 @@ public sealed record ExperimentConfig(
 
                     warnings.Add($"{sp}: {warning}");
                 }
+            }
+
+            // A schedule valid only for some of the T values (li2024 needs c1·ln T / T < 1) runs where it is
+            // valid; one valid for none of them is an error.
+            if (firstError is not null && skipped.Count == Steps.Count)
+            {
+                throw firstError;
+            }
+
+            if (skipped.Count > 0)
+            {
+                warnings.Add($"{sp}: {Schedules[s].Label} is not valid at T = {string.Join(", ", skipped)} and skips those points ({firstError!.Expectation})");
             }
         }
 

@@ -16,6 +16,9 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
     /// <summary>Called after each point's rows and journal line are on disk (tests use it to interrupt runs).</summary>
     public Action<SweepPoint>? PointFinished { get; init; }
 
+    /// <summary>Points evaluated at once (default: one per core). Changes the wall time, never the results.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Rewrite one progress line with '\r' (a terminal) rather than a line per point (a log file).</summary>
     public bool ProgressInPlace { get; init; }
 
@@ -60,61 +63,99 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
         double doneCost = 0;
         int done = finished.Count;
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < points.Count; i++)
-        {
-            SweepPoint point = points[i];
-            if (finished.ContainsKey(keys[i]))
-            {
-                continue;
-            }
+        var gate = new object();
+        Exception? failure = null;
+        SweepPoint? failedPoint = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
 
-            string line = $"[{experiment.Name}] point {i + 1}/{points.Count} {point.Describe(),-50} elapsed {Format(clock.Elapsed)}, ETA {Eta(clock.Elapsed, doneCost, totalCost)}";
+        // Points run concurrently (most evaluators are single-threaded); each point's numbers depend only
+        // on the point, and the CSV is put in canonical order at the end, so concurrency changes nothing
+        // but the wall time.
+        var pending = Enumerable.Range(0, points.Count).Where(i => !finished.ContainsKey(keys[i])).ToList();
+        try
+        {
+            Parallel.ForEach(
+                System.Collections.Concurrent.Partitioner.Create(pending, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Workers), CancellationToken = stop.Token },
+                i =>
+                {
+                    SweepPoint point = points[i];
+                    lock (gate)
+                    {
+                        string line = $"[{experiment.Name}] point {i + 1}/{points.Count} {point.Describe(),-50} elapsed {Format(clock.Elapsed)}, ETA {Eta(clock.Elapsed, doneCost, totalCost)}";
+                        if (ProgressInPlace)
+                        {
+                            progress.Write($"\r{line}   ");
+                        }
+                        else
+                        {
+                            progress.WriteLine(line);
+                        }
+                    }
+
+                    IReadOnlyList<ResultRow> rows;
+                    try
+                    {
+                        stop.Token.ThrowIfCancellationRequested();
+                        rows = evaluator.Evaluate(point, stop.Token);
+                    }
+                    catch (Exception e)
+                    {
+                        lock (gate)
+                        {
+                            // The first real failure wins; cancellations it caused in other workers are noise.
+                            if (failure is null || (Failures.Primary(failure) is OperationCanceledException && Failures.Primary(e) is not OperationCanceledException))
+                            {
+                                failure = e;
+                                failedPoint = point;
+                            }
+                        }
+
+                        stop.Cancel();
+                        return;
+                    }
+
+                    lock (gate)
+                    {
+                        ResultStore.Append(path, rows);
+                        PointJournal.Add(path, keys[i], expected[keys[i]]);
+                        done++;
+                        doneCost += Cost(point);
+                        PointFinished?.Invoke(point);
+                    }
+                });
+        }
+        catch (OperationCanceledException e) when (failure is null)
+        {
+            failure = e;
+        }
+
+        if (failure is not null)
+        {
             if (ProgressInPlace)
             {
-                progress.Write($"\r{line}   ");
+                progress.WriteLine();
             }
-            else
+
+            Exception primary = Failures.Primary(failure);
+            string where = failedPoint is null ? "" : failedPoint.Describe();
+            if (primary is OperationCanceledException)
             {
-                progress.WriteLine(line);
+                progress.WriteLine($"[{experiment.Name}] cancelled: {done} of {points.Count} points finished and kept in {path}; continue with --resume");
             }
 
-            IReadOnlyList<ResultRow> rows;
-            try
+            switch (primary)
             {
-                cancellation.ThrowIfCancellationRequested();
-                rows = evaluator.Evaluate(point, cancellation);
+                case NumericalFailureException numerical:
+                    throw Failures.WithContext(numerical, $"experiment {experiment.Name}, point {where}");
+                case InvalidSpecificationException bad:
+                    throw new InvalidSpecificationException($"experiment {experiment.Name}, point {where}: {bad.Field}", bad.Value, bad.Expectation);
+                case OperationCanceledException:
+                    throw new OperationCanceledException(primary.Message, failure, cancellation);
+                default:
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(primary).Throw();
+                    break;
             }
-            catch (Exception e)
-            {
-                if (ProgressInPlace)
-                {
-                    progress.WriteLine();
-                }
-
-                Exception primary = Failures.Primary(e);
-                if (primary is OperationCanceledException)
-                {
-                    progress.WriteLine($"[{experiment.Name}] cancelled: {done} of {points.Count} points finished and kept in {path}; continue with --resume");
-                }
-
-                switch (primary)
-                {
-                    case NumericalFailureException failure:
-                        throw Failures.WithContext(failure, $"experiment {experiment.Name}, point {point.Describe()}");
-                    case InvalidSpecificationException bad:
-                        throw new InvalidSpecificationException($"experiment {experiment.Name}, point {point.Describe()}: {bad.Field}", bad.Value, bad.Expectation);
-                    case OperationCanceledException when primary != e:
-                        throw new OperationCanceledException(primary.Message, e, cancellation);
-                    default:
-                        throw;
-                }
-            }
-
-            ResultStore.Append(path, rows);
-            PointJournal.Add(path, keys[i], expected[keys[i]]);
-            done++;
-            doneCost += Cost(point);
-            PointFinished?.Invoke(point);
         }
 
         progress.WriteLine($"{(ProgressInPlace ? "\r" : "")}[{experiment.Name}] {points.Count} points done in {Format(clock.Elapsed)}".PadRight(120));

@@ -10,7 +10,7 @@ namespace Diffusion.Verify.Experiments.Pipeline;
 /// <summary>Measures one sweep point and turns the report into tidy rows.</summary>
 public sealed class PointEvaluator
 {
-    private readonly Dictionary<(string, int?), IDiffusedTarget> _targets = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, int?), Lazy<IDiffusedTarget>> _targets = new();
 
     public IReadOnlyList<ResultRow> Evaluate(SweepPoint point, CancellationToken cancellation)
     {
@@ -125,13 +125,7 @@ public sealed class PointEvaluator
 
     private IDiffusedTarget Target(SweepPoint point)
     {
-        var key = (point.Experiment.Name, point.Dimension);
-        if (!_targets.TryGetValue(key, out IDiffusedTarget? target))
-        {
-            target = point.Experiment.BuildTarget(point.Dimension);
-            _targets[key] = target;
-        }
-
-        return target;
+        // Lazy so that concurrent points build a large target (a d×d rotation) once.
+        return _targets.GetOrAdd((point.Experiment.Name, point.Dimension), _ => new Lazy<IDiffusedTarget>(() => point.Experiment.BuildTarget(point.Dimension))).Value;
     }
 }

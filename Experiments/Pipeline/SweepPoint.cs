@@ -26,7 +26,7 @@ public sealed record SweepPoint(ExperimentConfig Experiment, int? Dimension, Sch
                 {
                     foreach (string sampler in config.Samplers)
                     {
-                        foreach (int t in config.Steps.Order())
+                        foreach (int t in config.Steps.Order().Where(t => schedule.IsValidFor(t)))
                         {
                             points.Add(new SweepPoint(config, d, schedule, sampler, perturbation, t));
                         }

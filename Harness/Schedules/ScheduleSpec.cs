@@ -22,6 +22,20 @@ public sealed record ScheduleSpec(
         _ => throw new InvalidSpecificationException("schedule", Kind, $"known schedules: {string.Join(", ", Kinds)}"),
     };
 
+    /// <summary>Whether <see cref="Build"/> succeeds for this T (li2024 needs c1·ln T / T &lt; 1).</summary>
+    public bool IsValidFor(int steps)
+    {
+        try
+        {
+            Build(steps);
+            return true;
+        }
+        catch (InvalidSpecificationException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Short label for tables and file names, e.g. "li2024(c0=2,c1=6)".</summary>
     public string Label => Kind switch
     {
