@@ -65,18 +65,24 @@ public static class BenchCommand
     private static void Throughput(string label, Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, int n, int steps, bool logDeterminant, CancellationToken cancellation)
     {
         var options = new SamplingOptions { Samples = n, Seed = 1, AccumulateLogDeterminant = logDeterminant, Cancellation = cancellation };
+        var process = Process.GetCurrentProcess();
+        TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         SamplerRunner.Stream(sampler, schedule, score, target, options, (in FinishedBlock _) => { });
         double seconds = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        double cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         double sampleSteps = (double)n * (steps - 1);
         double rate = sampleSteps / seconds;
+        double cpuRate = sampleSteps / cpuSeconds;
 
         // Flops of one acc-ode step on an isotropic mixture: two score evaluations, each K dot products and
         // K axpys of length d plus ‖x‖² and the −κx term (4Kd + 3d), and ~8d for the update's vector
         // arithmetic. The ln|det J| path is not counted (its dense d×d work dominates and is reported as time).
         double flopsPerStep = 2 * ((4.0 * Components * Dimension) + (3.0 * Dimension)) + (8.0 * Dimension);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label} d={Dimension} K={Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s ({seconds:F2} s)"));
+            $"{label} d={Dimension} K={Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s ({seconds:F2} s); " +
+            $"per CPU-second {cpuRate:0.00e+00} sample-steps, {cpuRate * flopsPerStep / 1e9:F2} GFLOP ({cpuSeconds:F2} CPU s)"));
     }
 
     private static void StreamingMemory(CancellationToken cancellation)

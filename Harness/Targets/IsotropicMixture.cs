@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Randomness;
 
@@ -15,6 +18,10 @@ public sealed class IsotropicMixture : IDiffusedTarget
     private readonly double[] _means;
     private readonly double[] _meanNormsSquared;
     private readonly double[] _variances;
+    private readonly int _paddedComponents;
+
+    /// <summary>Mᵀ, d × K̃ row-major with zero padding components, for the component-vectorised dot products (null when K is small).</summary>
+    private readonly double[]? _transposedMeans;
 
     private readonly string? _description;
 
@@ -49,6 +56,19 @@ public sealed class IsotropicMixture : IDiffusedTarget
         }
 
         _variances = variances.ToArray();
+        _paddedComponents = (k + 7) / 8 * 8;
+        if (k >= ComponentVectorisedFrom && IsotropicMixtureKernel.Wide)
+        {
+            int kp = _paddedComponents;
+            _transposedMeans = new double[Dimension * kp];
+            for (int c = 0; c < k; c++)
+            {
+                for (int i = 0; i < Dimension; i++)
+                {
+                    _transposedMeans[(i * kp) + c] = _means[(c * Dimension) + i];
+                }
+            }
+        }
         _description = description;
     }
 
@@ -67,48 +87,39 @@ public sealed class IsotropicMixture : IDiffusedTarget
     /// <summary>v_k(ᾱ) = ᾱ σ_k² + 1 − ᾱ.</summary>
     public double DiffusedVariance(int k, double alphaBar) => alphaBar * _variances[k] + (1.0 - alphaBar);
 
-    public int ScratchLength(int rows) => 2 * Components;
+    /// <summary>Per-level component constants, then a chunk's logits/weights, coefficients and per-row scalars.</summary>
+    public int ScratchLength(int rows) => ScratchFor(Math.Clamp(rows, 1, ChunkRows));
 
     public double LogDensity(ReadOnlySpan<double> x, double alphaBar)
     {
-        Span<double> logits = stackalloc double[Components];
-        Logits(x, alphaBar, logits);
-        return Elementary.LogSumExp(logits);
+        int length = ScratchFor(1);
+        Span<double> scratch = length <= 1024 ? stackalloc double[length] : new double[length];
+        return ScoreChunk(x, 1, alphaBar, default, scratch, FillLevelConstants(alphaBar, scratch, 1), out _);
     }
 
+    /// <summary>
+    /// Rows go in chunks of up to 16 (so x stays in L1 between passes), each in three passes: |x|² and
+    /// the K dot products x·μ_k (a 4-components-per-pass kernel), then per row the logits and a
+    /// log-sum-exp softmax 8 components at a time, then s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k in one pass over
+    /// d. Passes over many independent rows let the CPU overlap one row's latency chain with the next
+    /// row's work; nothing in a row's arithmetic depends on the others. Everything that depends only on ᾱ
+    /// is computed once per call; nothing is allocated.
+    /// </summary>
     public void ScoreBlock(ReadOnlySpan<double> x, int rows, double alphaBar, Span<double> score, Span<double> scratch, Span<double> logDensity = default)
     {
         int d = Dimension;
-        int k = Components;
-        Span<double> logits = scratch[..k];
-        Span<double> coefficients = scratch.Slice(k, k);
-        double rootAlphaBar = Math.Sqrt(alphaBar);
-        for (int r = 0; r < rows; r++)
+        int chunk = Math.Clamp(rows, 1, ChunkRows);
+        ChunkLayout layout = FillLevelConstants(alphaBar, scratch, chunk);
+        for (int first = 0; first < rows; first += chunk)
         {
-            ReadOnlySpan<double> xr = x.Slice(r * d, d);
-            Span<double> sr = score.Slice(r * d, d);
-            Logits(xr, alphaBar, logits);
-            double logNormaliser = Softmax(logits);
+            int n = Math.Min(chunk, rows - first);
+            double lse = ScoreChunk(x.Slice(first * d, n * d), n, alphaBar, score.Slice(first * d, n * d), scratch, layout, out _);
             if (!logDensity.IsEmpty)
             {
-                logDensity[r] = logNormaliser;
-            }
-
-            // s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k
-            double kappa = 0;
-            for (int c = 0; c < k; c++)
-            {
-                double v = DiffusedVariance(c, alphaBar);
-                kappa += logits[c] / v;
-                coefficients[c] = logits[c] * rootAlphaBar / v;
-            }
-
-            TensorPrimitives.Multiply(xr, -kappa, sr);
-            for (int c = 0; c < k; c++)
-            {
-                if (coefficients[c] != 0)
+                logDensity[first] = lse;
+                for (int r = 1; r < n; r++)
                 {
-                    TensorPrimitives.MultiplyAdd(Mean(c), coefficients[c], sr, sr);
+                    logDensity[first + r] = scratch[layout.LogNormaliser + r];
                 }
             }
         }
@@ -119,15 +130,12 @@ public sealed class IsotropicMixture : IDiffusedTarget
         int d = Dimension;
         int k = Components;
         Span<double> w = stackalloc double[k];
-        Logits(x, alphaBar, w);
-        Softmax(w);
+        PosteriorWeights(x, alphaBar, w, out double kappa);
         var g = new double[k * d];
         var s = new double[d];
         FillGradients(x, alphaBar, g);
-        double kappa = 0;
         for (int c = 0; c < k; c++)
         {
-            kappa += w[c] / DiffusedVariance(c, alphaBar);
             TensorPrimitives.MultiplyAdd(g.AsSpan(c * d, d), w[c], s, s);
         }
 
@@ -151,13 +159,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
         int d = Dimension;
         int k = Components;
         Span<double> w = stackalloc double[k];
-        Logits(x, alphaBar, w);
-        Softmax(w);
-        double kappa = 0;
-        for (int c = 0; c < k; c++)
-        {
-            kappa += w[c] / DiffusedVariance(c, alphaBar);
-        }
+        PosteriorWeights(x, alphaBar, w, out double kappa);
 
         // I + c∇s = a I + c G C Gᵀ with a = 1 − cκ, C = diag(w) − w wᵀ;
         // det = a^d det(I_K + (c/a) C GᵀG)  (matrix determinant lemma).
@@ -213,19 +215,173 @@ public sealed class IsotropicMixture : IDiffusedTarget
         TensorPrimitives.MultiplyAdd(x, Math.Sqrt(_variances[c]), Mean(c), x);
     }
 
-    /// <summary>ln π_k + ln N(x; √ᾱ μ_k, v_k I) for each k.</summary>
-    private void Logits(ReadOnlySpan<double> x, double alphaBar, Span<double> logits)
+    /// <summary>w_k(x) = softmax_k(ln π_k + ln N(x; √ᾱ μ_k, v_k I)), by the same arithmetic as <see cref="ScoreBlock"/>.</summary>
+    private void PosteriorWeights(ReadOnlySpan<double> x, double alphaBar, Span<double> weights, out double kappa)
+    {
+        int length = ScratchFor(1);
+        Span<double> scratch = length <= 1024 ? stackalloc double[length] : new double[length];
+        ChunkLayout layout = FillLevelConstants(alphaBar, scratch, 1);
+        ScoreChunk(x, 1, alphaBar, default, scratch, layout, out kappa);
+        scratch.Slice(layout.Weights, Components).CopyTo(weights);
+    }
+
+    /// <summary>
+    /// From this many components on, x·μ_k is vectorised across components (8 rows sharing each load of
+    /// Mᵀ, no horizontal sums); below it across coordinates, which wastes no lanes when K is tiny.
+    /// </summary>
+    private const int ComponentVectorisedFrom = 4;
+
+    /// <summary>Rows per chunk of <see cref="ScoreBlock"/>: 16 rows of d = 64 are 8 KiB, well inside L1.</summary>
+    private const int ChunkRows = 16;
+
+    // Scratch layout, in slots of K̃ = K rounded up to a multiple of 8: five per-level constant vectors,
+    // then per chunk row a weight vector and a coefficient vector, then three per-row scalars. The padding
+    // components have 1/v = 0, √ᾱ/v = 0 and logit constant −∞, so their weights are exactly 0 and whole
+    // 8-wide vectors can be used for the per-row softmax.
+    private const int InverseVarianceSlot = 0;
+    private const int HalfInverseVarianceSlot = 1;
+    private const int LogitConstantSlot = 2;
+    private const int MeanTermSlot = 3;
+    private const int MeanCoefficientSlot = 4;
+    private const int LevelSlots = 5;
+
+    private int ScratchFor(int chunk) => (LevelSlots * _paddedComponents) + (chunk * ((2 * _paddedComponents) + 3));
+
+    /// <summary>Fills 1/v_k, ½/v_k, ln π_k − ½ d ln(2π v_k), ᾱ|μ_k|², √ᾱ/v_k (each padded to K̃) and clears the chunk area.</summary>
+    private ChunkLayout FillLevelConstants(double alphaBar, Span<double> scratch, int chunk)
+    {
+        int k = Components;
+        int kp = _paddedComponents;
+        double rootAlphaBar = Math.Sqrt(alphaBar);
+        scratch[..ScratchFor(chunk)].Clear();
+        for (int c = 0; c < kp; c++)
+        {
+            if (c >= k)
+            {
+                scratch[(LogitConstantSlot * kp) + c] = double.NegativeInfinity;
+                continue;
+            }
+
+            double v = DiffusedVariance(c, alphaBar);
+            double inverse = 1.0 / v;
+            scratch[(InverseVarianceSlot * kp) + c] = inverse;
+            scratch[(HalfInverseVarianceSlot * kp) + c] = 0.5 * inverse;
+            scratch[(LogitConstantSlot * kp) + c] = _logWeights[c] - 0.5 * Dimension * Math.Log(2 * Math.PI * v);
+            scratch[(MeanTermSlot * kp) + c] = alphaBar * _meanNormsSquared[c];
+            scratch[(MeanCoefficientSlot * kp) + c] = rootAlphaBar * inverse;
+        }
+
+        int weights = LevelSlots * kp;
+        int coefficients = weights + (chunk * kp);
+        int squaredNorm = coefficients + (chunk * kp);
+        return new ChunkLayout(weights, coefficients, squaredNorm, squaredNorm + chunk, squaredNorm + (2 * chunk));
+    }
+
+    /// <summary>Offsets of a chunk's per-row data in the scratch.</summary>
+    private readonly record struct ChunkLayout(int Weights, int Coefficients, int SquaredNorm, int Kappa, int LogNormaliser);
+
+    /// <summary>
+    /// For n ≤ chunk rows: per row the posterior weights w_k, the score coefficients w_k √ᾱ / v_k,
+    /// κ = Σ_k w_k / v_k and ln q_t(x) into the chunk area, and the score into <paramref name="score"/>
+    /// unless it is empty. Logits are ln π_k − ½ d ln(2π v_k) − |x − √ᾱ μ_k|² / (2 v_k) with the squared
+    /// distance formed as |x|² − 2√ᾱ x·μ_k + ᾱ|μ_k|² and clamped at 0 against cancellation.
+    /// Returns ln q_t of row 0 and its κ.
+    /// </summary>
+    private double ScoreChunk(ReadOnlySpan<double> x, int n, double alphaBar, Span<double> score, Span<double> scratch, ChunkLayout layout, out double kappa0)
     {
         int d = Dimension;
-        double xx = TensorPrimitives.Dot(x, x);
-        double rootAlphaBar = Math.Sqrt(alphaBar);
-        for (int c = 0; c < Components; c++)
+        int k = Components;
+        int kp = _paddedComponents;
+        ref double s = ref MemoryMarshal.GetReference(scratch);
+        for (int r = 0; r < n; r++)
         {
-            double v = DiffusedVariance(c, alphaBar);
-            double distance2 = xx - 2 * rootAlphaBar * TensorPrimitives.Dot(x, Mean(c)) + alphaBar * _meanNormsSquared[c];
-            distance2 = Math.Max(distance2, 0.0);
-            logits[c] = _logWeights[c] - 0.5 * d * Math.Log(2 * Math.PI * v) - 0.5 * distance2 / v;
+            ReadOnlySpan<double> xr = x.Slice(r * d, d);
+            Unsafe.Add(ref s, layout.SquaredNorm + r) = IsotropicMixtureKernel.Dot(xr, xr);
+            if (_transposedMeans is null)
+            {
+                IsotropicMixtureKernel.DotsWithRows(xr, _means, k, scratch.Slice(layout.Weights + (r * kp), k));
+            }
         }
+
+        if (_transposedMeans is not null)
+        {
+            ref double x0 = ref MemoryMarshal.GetReference(x);
+            int r = 0;
+            for (; r + 8 <= n; r += 8)
+            {
+                IsotropicMixtureKernel.ComponentDots8(ref Unsafe.Add(ref x0, r * d), d, _transposedMeans, kp, ref Unsafe.Add(ref s, layout.Weights + (r * kp)));
+            }
+
+            for (; r < n; r++)
+            {
+                IsotropicMixtureKernel.ComponentDots1(ref Unsafe.Add(ref x0, r * d), d, _transposedMeans, kp, ref Unsafe.Add(ref s, layout.Weights + (r * kp)));
+            }
+        }
+
+        var twoRootAlphaBar = Vector512.Create(2 * Math.Sqrt(alphaBar));
+        for (int r = 0; r < n; r++)
+        {
+            ref double weights = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
+            ref double coefficients = ref Unsafe.Add(ref s, layout.Coefficients + (r * kp));
+            var squaredNorm = Vector512.Create(Unsafe.Add(ref s, layout.SquaredNorm + r));
+            Vector512<double> max = Vector512.Create(double.NegativeInfinity);
+            for (int c = 0; c < kp; c += 8)
+            {
+                Vector512<double> dot = Vector512.LoadUnsafe(ref weights, (nuint)c);
+                Vector512<double> distance2 = Vector512.Max(squaredNorm - (twoRootAlphaBar * dot) + Vector512.LoadUnsafe(ref s, (nuint)((MeanTermSlot * kp) + c)), Vector512<double>.Zero);
+                Vector512<double> logit = Vector512.LoadUnsafe(ref s, (nuint)((LogitConstantSlot * kp) + c)) - (Vector512.LoadUnsafe(ref s, (nuint)((HalfInverseVarianceSlot * kp) + c)) * distance2);
+                logit.StoreUnsafe(ref weights, (nuint)c);
+                max = Vector512.MaxNative(max, logit);
+            }
+
+            var largest = Vector512.Create(HorizontalMax(max));
+            Vector512<double> total = Vector512<double>.Zero;
+            for (int c = 0; c < kp; c += 8)
+            {
+                Vector512<double> e = IsotropicMixtureKernel.Exp(Vector512.LoadUnsafe(ref weights, (nuint)c) - largest);
+                e.StoreUnsafe(ref weights, (nuint)c);
+                total += e;
+            }
+
+            double sum = HorizontalSum(total);
+            var inverse = Vector512.Create(1.0 / sum);
+            Vector512<double> kappaSum = Vector512<double>.Zero;
+            for (int c = 0; c < kp; c += 8)
+            {
+                Vector512<double> w = Vector512.LoadUnsafe(ref weights, (nuint)c) * inverse;
+                w.StoreUnsafe(ref weights, (nuint)c);
+                kappaSum += w * Vector512.LoadUnsafe(ref s, (nuint)((InverseVarianceSlot * kp) + c));
+                (w * Vector512.LoadUnsafe(ref s, (nuint)((MeanCoefficientSlot * kp) + c))).StoreUnsafe(ref coefficients, (nuint)c);
+            }
+
+            Unsafe.Add(ref s, layout.Kappa + r) = HorizontalSum(kappaSum);
+            Unsafe.Add(ref s, layout.LogNormaliser + r) = largest.ToScalar() + Math.Log(sum);
+        }
+
+        if (!score.IsEmpty)
+        {
+            for (int r = 0; r < n; r++)
+            {
+                // s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k
+                IsotropicMixtureKernel.Combine(x.Slice(r * d, d), Unsafe.Add(ref s, layout.Kappa + r), scratch.Slice(layout.Coefficients + (r * kp), k), _means, k, score.Slice(r * d, d));
+            }
+        }
+
+        kappa0 = Unsafe.Add(ref s, layout.Kappa);
+        return Unsafe.Add(ref s, layout.LogNormaliser);
+    }
+
+    private static double HorizontalSum(Vector512<double> v)
+    {
+        Vector256<double> h = v.GetLower() + v.GetUpper();
+        return (h.GetElement(0) + h.GetElement(1)) + (h.GetElement(2) + h.GetElement(3));
+    }
+
+    private static double HorizontalMax(Vector512<double> v)
+    {
+        Vector256<double> h = Vector256.MaxNative(v.GetLower(), v.GetUpper());
+        Vector128<double> q = Vector128.MaxNative(h.GetLower(), h.GetUpper());
+        return Math.Max(q.GetElement(0), q.GetElement(1));
     }
 
     /// <summary>g_k = −(x − √ᾱ μ_k) / v_k, K×d row-major.</summary>
@@ -240,17 +396,5 @@ public sealed class IsotropicMixture : IDiffusedTarget
             TensorPrimitives.Multiply(Mean(c), rootAlphaBar / v, gc);
             TensorPrimitives.MultiplyAdd(x, -1.0 / v, gc, gc);
         }
-    }
-
-    /// <summary>Replaces logits by softmax weights in place; returns the log-sum-exp.</summary>
-    private static double Softmax(Span<double> logits)
-    {
-        double lse = Elementary.LogSumExp(logits);
-        for (int c = 0; c < logits.Length; c++)
-        {
-            logits[c] = Math.Exp(logits[c] - lse);
-        }
-
-        return lse;
     }
 }
