@@ -20,8 +20,6 @@ public sealed class IsotropicMixture : IDiffusedTarget
     private readonly double[] _variances;
     private readonly int _paddedComponents;
 
-    /// <summary>Mᵀ, d × K̃ row-major with zero padding components, for the component-vectorised dot products (null when K is small).</summary>
-    private readonly double[]? _transposedMeans;
 
     private readonly string? _description;
 
@@ -57,18 +55,6 @@ public sealed class IsotropicMixture : IDiffusedTarget
 
         _variances = variances.ToArray();
         _paddedComponents = (k + 7) / 8 * 8;
-        if (k >= ComponentVectorisedFrom && IsotropicMixtureKernel.Wide)
-        {
-            int kp = _paddedComponents;
-            _transposedMeans = new double[Dimension * kp];
-            for (int c = 0; c < k; c++)
-            {
-                for (int i = 0; i < Dimension; i++)
-                {
-                    _transposedMeans[(i * kp) + c] = _means[(c * Dimension) + i];
-                }
-            }
-        }
         _description = description;
     }
 
@@ -225,12 +211,6 @@ public sealed class IsotropicMixture : IDiffusedTarget
         scratch.Slice(layout.Weights, Components).CopyTo(weights);
     }
 
-    /// <summary>
-    /// From this many components on, x·μ_k is vectorised across components (8 rows sharing each load of
-    /// Mᵀ, no horizontal sums); below it across coordinates, which wastes no lanes when K is tiny.
-    /// </summary>
-    private const int ComponentVectorisedFrom = 4;
-
     /// <summary>Rows per chunk of <see cref="ScoreBlock"/>: 16 rows of d = 64 are 8 KiB, well inside L1.</summary>
     private const int ChunkRows = 16;
 
@@ -293,57 +273,61 @@ public sealed class IsotropicMixture : IDiffusedTarget
         int k = Components;
         int kp = _paddedComponents;
         ref double s = ref MemoryMarshal.GetReference(scratch);
-        for (int r = 0; r < n; r++)
+        ref double x0 = ref MemoryMarshal.GetReference(x);
+        int row = 0;
+        for (; row + 4 <= n; row += 4)
         {
-            ReadOnlySpan<double> xr = x.Slice(r * d, d);
-            Unsafe.Add(ref s, layout.SquaredNorm + r) = IsotropicMixtureKernel.Dot(xr, xr);
-            if (_transposedMeans is null)
-            {
-                IsotropicMixtureKernel.DotsWithRows(xr, _means, k, scratch.Slice(layout.Weights + (r * kp), k));
-            }
+            IsotropicMixtureKernel.SquaredNorms4(ref Unsafe.Add(ref x0, row * d), d, ref Unsafe.Add(ref s, layout.SquaredNorm + row));
+            IsotropicMixtureKernel.DotsWithRows4(ref Unsafe.Add(ref x0, row * d), d, _means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)), kp);
         }
 
-        if (_transposedMeans is not null)
+        for (; row < n; row++)
         {
-            ref double x0 = ref MemoryMarshal.GetReference(x);
-            int r = 0;
-            for (; r + 8 <= n; r += 8)
-            {
-                IsotropicMixtureKernel.ComponentDots8(ref Unsafe.Add(ref x0, r * d), d, _transposedMeans, kp, ref Unsafe.Add(ref s, layout.Weights + (r * kp)));
-            }
-
-            for (; r < n; r++)
-            {
-                IsotropicMixtureKernel.ComponentDots1(ref Unsafe.Add(ref x0, r * d), d, _transposedMeans, kp, ref Unsafe.Add(ref s, layout.Weights + (r * kp)));
-            }
+            ReadOnlySpan<double> xr = x.Slice(row * d, d);
+            Unsafe.Add(ref s, layout.SquaredNorm + row) = IsotropicMixtureKernel.Dot(xr, xr);
+            IsotropicMixtureKernel.DotsWithRows1(ref Unsafe.Add(ref x0, row * d), d, _means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)));
         }
 
+        // The softmax in three passes over the rows, each short enough that the CPU keeps several rows'
+        // latency chains (the exponential above all) in flight at once.
         var twoRootAlphaBar = Vector512.Create(2 * Math.Sqrt(alphaBar));
         for (int r = 0; r < n; r++)
         {
-            ref double weights = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
-            ref double coefficients = ref Unsafe.Add(ref s, layout.Coefficients + (r * kp));
+            ref double logits = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
             var squaredNorm = Vector512.Create(Unsafe.Add(ref s, layout.SquaredNorm + r));
             Vector512<double> max = Vector512.Create(double.NegativeInfinity);
             for (int c = 0; c < kp; c += 8)
             {
-                Vector512<double> dot = Vector512.LoadUnsafe(ref weights, (nuint)c);
+                Vector512<double> dot = Vector512.LoadUnsafe(ref logits, (nuint)c);
                 Vector512<double> distance2 = Vector512.Max(squaredNorm - (twoRootAlphaBar * dot) + Vector512.LoadUnsafe(ref s, (nuint)((MeanTermSlot * kp) + c)), Vector512<double>.Zero);
                 Vector512<double> logit = Vector512.LoadUnsafe(ref s, (nuint)((LogitConstantSlot * kp) + c)) - (Vector512.LoadUnsafe(ref s, (nuint)((HalfInverseVarianceSlot * kp) + c)) * distance2);
-                logit.StoreUnsafe(ref weights, (nuint)c);
+                logit.StoreUnsafe(ref logits, (nuint)c);
                 max = Vector512.MaxNative(max, logit);
             }
 
-            var largest = Vector512.Create(HorizontalMax(max));
+            Unsafe.Add(ref s, layout.LogNormaliser + r) = HorizontalMax(max);
+        }
+
+        for (int r = 0; r < n; r++)
+        {
+            ref double exponents = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
+            var largest = Vector512.Create(Unsafe.Add(ref s, layout.LogNormaliser + r));
             Vector512<double> total = Vector512<double>.Zero;
             for (int c = 0; c < kp; c += 8)
             {
-                Vector512<double> e = IsotropicMixtureKernel.Exp(Vector512.LoadUnsafe(ref weights, (nuint)c) - largest);
-                e.StoreUnsafe(ref weights, (nuint)c);
+                Vector512<double> e = IsotropicMixtureKernel.Exp(Vector512.LoadUnsafe(ref exponents, (nuint)c) - largest);
+                e.StoreUnsafe(ref exponents, (nuint)c);
                 total += e;
             }
 
-            double sum = HorizontalSum(total);
+            Unsafe.Add(ref s, layout.Kappa + r) = HorizontalSum(total);
+        }
+
+        for (int r = 0; r < n; r++)
+        {
+            ref double weights = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
+            ref double coefficients = ref Unsafe.Add(ref s, layout.Coefficients + (r * kp));
+            double sum = Unsafe.Add(ref s, layout.Kappa + r);
             var inverse = Vector512.Create(1.0 / sum);
             Vector512<double> kappaSum = Vector512<double>.Zero;
             for (int c = 0; c < kp; c += 8)
@@ -355,14 +339,21 @@ public sealed class IsotropicMixture : IDiffusedTarget
             }
 
             Unsafe.Add(ref s, layout.Kappa + r) = HorizontalSum(kappaSum);
-            Unsafe.Add(ref s, layout.LogNormaliser + r) = largest.ToScalar() + Math.Log(sum);
+            Unsafe.Add(ref s, layout.LogNormaliser + r) += Math.Log(sum);
         }
 
         if (!score.IsEmpty)
         {
-            for (int r = 0; r < n; r++)
+            // s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k
+            ref double out0 = ref MemoryMarshal.GetReference(score);
+            int r = 0;
+            for (; r + 4 <= n; r += 4)
             {
-                // s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k
+                IsotropicMixtureKernel.Combine4(ref Unsafe.Add(ref x0, r * d), d, ref Unsafe.Add(ref s, layout.Kappa + r), ref Unsafe.Add(ref s, layout.Coefficients + (r * kp)), kp, _means, k, ref Unsafe.Add(ref out0, r * d));
+            }
+
+            for (; r < n; r++)
+            {
                 IsotropicMixtureKernel.Combine(x.Slice(r * d, d), Unsafe.Add(ref s, layout.Kappa + r), scratch.Slice(layout.Coefficients + (r * kp), k), _means, k, score.Slice(r * d, d));
             }
         }

@@ -33,6 +33,7 @@ internal static class IsotropicMixtureKernel
     /// row's result depend on how long the process has run. Every operation here has one defined result.
     /// </para>
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> Exp(Vector512<double> x)
     {
         // Beyond these bounds eˣ is 0 or ∞ anyway; the clamp keeps n inside the exponent range. NaN stays NaN.
@@ -89,94 +90,201 @@ internal static class IsotropicMixtureKernel
         return sum;
     }
 
-    /// <summary>dots[k] = x·μ_k for k &lt; K, μ_k = means[k d .. k d + d).</summary>
-    public static void DotsWithRows(ReadOnlySpan<double> x, ReadOnlySpan<double> means, int components, Span<double> dots)
+    /// <summary>
+    /// |x_r|² for 4 rows (x_r = x[r d ..]) into norms[0..4): four independent chains, each the sequence of
+    /// <see cref="Dot"/> (whose lane tree <see cref="Sum4"/> reproduces).
+    /// </summary>
+    public static void SquaredNorms4(ref double x, int d, ref double norms)
     {
-        int d = x.Length;
-        ref double m = ref MemoryMarshal.GetReference(means);
-        ref double o = ref MemoryMarshal.GetReference(dots);
-        int k = 0;
-        for (; k + 4 <= components; k += 4)
+        Vector256<double> r = Vector256<double>.Zero;
+        int i = 0;
+        if (Wide && d >= Lanes)
         {
-            Dots4(x, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref m, (k + 1) * d), ref Unsafe.Add(ref m, (k + 2) * d), ref Unsafe.Add(ref m, (k + 3) * d), ref Unsafe.Add(ref o, k));
+            Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
+            ref double x1 = ref Unsafe.Add(ref x, d);
+            ref double x2 = ref Unsafe.Add(ref x, 2 * d);
+            ref double x3 = ref Unsafe.Add(ref x, 3 * d);
+            for (; i + Lanes <= d; i += Lanes)
+            {
+                Vector512<double> v0 = Vector512.LoadUnsafe(ref x, (nuint)i);
+                Vector512<double> v1 = Vector512.LoadUnsafe(ref x1, (nuint)i);
+                Vector512<double> v2 = Vector512.LoadUnsafe(ref x2, (nuint)i);
+                Vector512<double> v3 = Vector512.LoadUnsafe(ref x3, (nuint)i);
+                a0 = Vector512.FusedMultiplyAdd(v0, v0, a0);
+                a1 = Vector512.FusedMultiplyAdd(v1, v1, a1);
+                a2 = Vector512.FusedMultiplyAdd(v2, v2, a2);
+                a3 = Vector512.FusedMultiplyAdd(v3, v3, a3);
+            }
+
+            r = Sum4(a0, a1, a2, a3);
         }
 
-        if (k < components)
+        if (i < d)
         {
-            // The last 1–3 components go through the same 4-wide pass, padded with repeats of the last
-            // one: each accumulator does exactly the arithmetic it would in a full group.
-            int last = components - 1;
-            Span<double> result = stackalloc double[4];
-            Dots4(x, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref m, Math.Min(k + 1, last) * d), ref Unsafe.Add(ref m, Math.Min(k + 2, last) * d), ref Unsafe.Add(ref m, last * d), ref MemoryMarshal.GetReference(result));
-            result[..(components - k)].CopyTo(dots[k..]);
+            for (int row = 0; row < 4; row++)
+            {
+                ref double xr = ref Unsafe.Add(ref x, row * d);
+                double sum = r.GetElement(row);
+                for (int j = i; j < d; j++)
+                {
+                    sum = Math.FusedMultiplyAdd(Unsafe.Add(ref xr, j), Unsafe.Add(ref xr, j), sum);
+                }
+
+                Unsafe.Add(ref norms, row) = sum;
+            }
+
+            return;
         }
+
+        r.StoreUnsafe(ref norms);
     }
 
     /// <summary>
-    /// dots[r][k] = x_r·μ_k for 8 rows at once, vectorised across components: with Mᵀ stored d × K̃
-    /// (K̃ = K padded to a multiple of 8 with zero means), each row's 8-component accumulator takes
-    /// fma(x_r[i], Mᵀ[i, 8g..8g+8), ·) for i = 0 … d−1 in order. The 8 rows share every load of Mᵀ and
-    /// keep 8 independent FMA chains in flight; each row's arithmetic is the sequence <see cref="ComponentDots1"/>
-    /// performs for a lone row, so results do not depend on which rows share a pass.
+    /// dots[r·stride + k] = x_r·μ_k for 4 rows (x_r = x[r d ..]) and all K components, 4 rows × 4
+    /// components per pass: each chunk of 8 coordinates costs 8 loads for 16 FMAs. Every dot product is
+    /// the sequence of <see cref="DotsWithRows1"/> and <see cref="Dot"/>, so a row's values do not depend on the
+    /// rows it shares a pass with.
     /// </summary>
-    public static void ComponentDots8(ref double x, int d, ReadOnlySpan<double> transposedMeans, int paddedComponents, ref double dots)
+    public static void DotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int stride)
     {
-        ref double mt = ref MemoryMarshal.GetReference(transposedMeans);
-        for (int g = 0; g < paddedComponents; g += Lanes)
+        ref double m = ref MemoryMarshal.GetReference(means);
+        int last = components - 1;
+        for (int k = 0; k < components; k += 4)
         {
-            Vector512<double> a0 = Vector512<double>.Zero;
-            Vector512<double> a1 = Vector512<double>.Zero;
-            Vector512<double> a2 = Vector512<double>.Zero;
-            Vector512<double> a3 = Vector512<double>.Zero;
-            Vector512<double> a4 = Vector512<double>.Zero;
-            Vector512<double> a5 = Vector512<double>.Zero;
-            Vector512<double> a6 = Vector512<double>.Zero;
-            Vector512<double> a7 = Vector512<double>.Zero;
-            ref double column = ref Unsafe.Add(ref mt, g);
-            ref double xi = ref x;
-            for (int i = 0; i < d; i++)
+            // A last group of 1–3 components is padded with repeats of the last one.
+            ref double p0 = ref Unsafe.Add(ref m, k * d);
+            ref double p1 = ref Unsafe.Add(ref m, Math.Min(k + 1, last) * d);
+            ref double p2 = ref Unsafe.Add(ref m, Math.Min(k + 2, last) * d);
+            ref double p3 = ref Unsafe.Add(ref m, Math.Min(k + 3, last) * d);
+            Vector256<double> r0, r1, r2, r3;
+            int i = 0;
+            if (Wide && d >= Lanes)
             {
-                Vector512<double> m = Vector512.LoadUnsafe(ref column);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(xi), m, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xi, d)), m, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xi, 2 * d)), m, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xi, 3 * d)), m, a3);
-                a4 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xi, 4 * d)), m, a4);
-                a5 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xi, 5 * d)), m, a5);
-                a6 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xi, 6 * d)), m, a6);
-                a7 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xi, 7 * d)), m, a7);
-                column = ref Unsafe.Add(ref column, paddedComponents);
-                xi = ref Unsafe.Add(ref xi, 1);
+                Vector512<double> a00 = default, a01 = default, a02 = default, a03 = default;
+                Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
+                Vector512<double> a20 = default, a21 = default, a22 = default, a23 = default;
+                Vector512<double> a30 = default, a31 = default, a32 = default, a33 = default;
+                ref double x0 = ref x;
+                ref double x1 = ref Unsafe.Add(ref x, d);
+                ref double x2 = ref Unsafe.Add(ref x, 2 * d);
+                ref double x3 = ref Unsafe.Add(ref x, 3 * d);
+                for (; i + Lanes <= d; i += Lanes)
+                {
+                    Vector512<double> m0 = Vector512.LoadUnsafe(ref p0, (nuint)i);
+                    Vector512<double> m1 = Vector512.LoadUnsafe(ref p1, (nuint)i);
+                    Vector512<double> m2 = Vector512.LoadUnsafe(ref p2, (nuint)i);
+                    Vector512<double> m3 = Vector512.LoadUnsafe(ref p3, (nuint)i);
+                    Vector512<double> xv = Vector512.LoadUnsafe(ref x0, (nuint)i);
+                    a00 = Vector512.FusedMultiplyAdd(xv, m0, a00);
+                    a01 = Vector512.FusedMultiplyAdd(xv, m1, a01);
+                    a02 = Vector512.FusedMultiplyAdd(xv, m2, a02);
+                    a03 = Vector512.FusedMultiplyAdd(xv, m3, a03);
+                    xv = Vector512.LoadUnsafe(ref x1, (nuint)i);
+                    a10 = Vector512.FusedMultiplyAdd(xv, m0, a10);
+                    a11 = Vector512.FusedMultiplyAdd(xv, m1, a11);
+                    a12 = Vector512.FusedMultiplyAdd(xv, m2, a12);
+                    a13 = Vector512.FusedMultiplyAdd(xv, m3, a13);
+                    xv = Vector512.LoadUnsafe(ref x2, (nuint)i);
+                    a20 = Vector512.FusedMultiplyAdd(xv, m0, a20);
+                    a21 = Vector512.FusedMultiplyAdd(xv, m1, a21);
+                    a22 = Vector512.FusedMultiplyAdd(xv, m2, a22);
+                    a23 = Vector512.FusedMultiplyAdd(xv, m3, a23);
+                    xv = Vector512.LoadUnsafe(ref x3, (nuint)i);
+                    a30 = Vector512.FusedMultiplyAdd(xv, m0, a30);
+                    a31 = Vector512.FusedMultiplyAdd(xv, m1, a31);
+                    a32 = Vector512.FusedMultiplyAdd(xv, m2, a32);
+                    a33 = Vector512.FusedMultiplyAdd(xv, m3, a33);
+                }
+
+                r0 = Sum4(a00, a01, a02, a03);
+                r1 = Sum4(a10, a11, a12, a13);
+                r2 = Sum4(a20, a21, a22, a23);
+                r3 = Sum4(a30, a31, a32, a33);
+            }
+            else
+            {
+                r0 = r1 = r2 = r3 = Vector256<double>.Zero;
             }
 
-            ref double o = ref Unsafe.Add(ref dots, g);
-            a0.StoreUnsafe(ref o);
-            a1.StoreUnsafe(ref o, (nuint)paddedComponents);
-            a2.StoreUnsafe(ref o, (nuint)(2 * paddedComponents));
-            a3.StoreUnsafe(ref o, (nuint)(3 * paddedComponents));
-            a4.StoreUnsafe(ref o, (nuint)(4 * paddedComponents));
-            a5.StoreUnsafe(ref o, (nuint)(5 * paddedComponents));
-            a6.StoreUnsafe(ref o, (nuint)(6 * paddedComponents));
-            a7.StoreUnsafe(ref o, (nuint)(7 * paddedComponents));
+            ref double o = ref Unsafe.Add(ref dots, k);
+            if (i < d)
+            {
+                Tail(ref x, ref p0, ref p1, ref p2, ref p3, i, d, ref r0);
+                Tail(ref Unsafe.Add(ref x, d), ref p0, ref p1, ref p2, ref p3, i, d, ref r1);
+                Tail(ref Unsafe.Add(ref x, 2 * d), ref p0, ref p1, ref p2, ref p3, i, d, ref r2);
+                Tail(ref Unsafe.Add(ref x, 3 * d), ref p0, ref p1, ref p2, ref p3, i, d, ref r3);
+            }
+
+            // The dots area has room for K̃ ≥ k + 4 values per row, so the padded lanes can be written.
+            r0.StoreUnsafe(ref o);
+            r1.StoreUnsafe(ref o, (nuint)stride);
+            r2.StoreUnsafe(ref o, (nuint)(2 * stride));
+            r3.StoreUnsafe(ref o, (nuint)(3 * stride));
         }
     }
 
-    /// <summary>One row of <see cref="ComponentDots8"/>, by the same per-row sequence.</summary>
-    public static void ComponentDots1(ref double x, int d, ReadOnlySpan<double> transposedMeans, int paddedComponents, ref double dots)
+    /// <summary>One row of <see cref="DotsWithRows4"/>, by the same sequence.</summary>
+    public static void DotsWithRows1(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots)
     {
-        ref double mt = ref MemoryMarshal.GetReference(transposedMeans);
-        for (int g = 0; g < paddedComponents; g += Lanes)
+        ref double m = ref MemoryMarshal.GetReference(means);
+        int last = components - 1;
+        for (int k = 0; k < components; k += 4)
         {
-            Vector512<double> a0 = Vector512<double>.Zero;
-            ref double column = ref Unsafe.Add(ref mt, g);
-            for (int i = 0; i < d; i++)
+            ref double p0 = ref Unsafe.Add(ref m, k * d);
+            ref double p1 = ref Unsafe.Add(ref m, Math.Min(k + 1, last) * d);
+            ref double p2 = ref Unsafe.Add(ref m, Math.Min(k + 2, last) * d);
+            ref double p3 = ref Unsafe.Add(ref m, Math.Min(k + 3, last) * d);
+            Vector256<double> r0 = Vector256<double>.Zero;
+            int i = 0;
+            if (Wide && d >= Lanes)
             {
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, i)), Vector512.LoadUnsafe(ref column), a0);
-                column = ref Unsafe.Add(ref column, paddedComponents);
+                Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (; i + Lanes <= d; i += Lanes)
+                {
+                    Vector512<double> xv = Vector512.LoadUnsafe(ref x, (nuint)i);
+                    a0 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p0, (nuint)i), a0);
+                    a1 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p1, (nuint)i), a1);
+                    a2 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p2, (nuint)i), a2);
+                    a3 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p3, (nuint)i), a3);
+                }
+
+                r0 = Sum4(a0, a1, a2, a3);
             }
 
-            a0.StoreUnsafe(ref dots, (nuint)g);
+            if (i < d)
+            {
+                Tail(ref x, ref p0, ref p1, ref p2, ref p3, i, d, ref r0);
+            }
+
+            r0.StoreUnsafe(ref Unsafe.Add(ref dots, k));
         }
+    }
+
+    /// <summary>[Σ a0, Σ a1, Σ a2, Σ a3], each by the tree ((l0+l4) + (l1+l5)) + ((l2+l6) + (l3+l7)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Sum4(Vector512<double> a0, Vector512<double> a1, Vector512<double> a2, Vector512<double> a3)
+    {
+        // h_j = [l0+l4, l1+l5, l2+l6, l3+l7] of a_j; HorizontalAdd(h0, h1) = [h0₀+h0₁, h1₀+h1₁, h0₂+h0₃, h1₂+h1₃];
+        // adding the two 128-bit halves of the pair of those gives [s0, s1, s2, s3].
+        Vector256<double> u01 = Avx.HorizontalAdd(a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper());
+        Vector256<double> u23 = Avx.HorizontalAdd(a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper());
+        return Avx.Permute2x128(u01, u23, 0x20) + Avx.Permute2x128(u01, u23, 0x31);
+    }
+
+    /// <summary>Continues the four sums in <paramref name="sums"/> with scalar FMAs over coordinates [i, d).</summary>
+    private static void Tail(ref double x, ref double p0, ref double p1, ref double p2, ref double p3, int i, int d, ref Vector256<double> sums)
+    {
+        double s0 = sums.GetElement(0), s1 = sums.GetElement(1), s2 = sums.GetElement(2), s3 = sums.GetElement(3);
+        for (; i < d; i++)
+        {
+            double xi = Unsafe.Add(ref x, i);
+            s0 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p0, i), s0);
+            s1 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p1, i), s1);
+            s2 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p2, i), s2);
+            s3 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p3, i), s3);
+        }
+
+        sums = Vector256.Create(s0, s1, s2, s3);
     }
 
     /// <summary>
@@ -184,26 +292,34 @@ internal static class IsotropicMixtureKernel
     /// vector lanes and in the scalar tail alike.
     /// </summary>
     public static void Combine(ReadOnlySpan<double> x, double kappa, ReadOnlySpan<double> coefficients, ReadOnlySpan<double> means, int components, Span<double> output)
+        => CombineFrom(0, ref MemoryMarshal.GetReference(x), x.Length, kappa, ref MemoryMarshal.GetReference(coefficients), means, components, ref MemoryMarshal.GetReference(output));
+
+    /// <summary>
+    /// <see cref="Combine"/> for coordinates [start, d). A coordinate's value does not depend on start:
+    /// the vector passes only regroup coordinates, each lane doing the scalar sequence.
+    /// </summary>
+    private static void CombineFrom(int start, ref double xr, int d, double kappa, ref double c, ReadOnlySpan<double> means, int components, ref double o)
     {
-        int d = x.Length;
         double negativeKappa = -kappa;
-        ref double xr = ref MemoryMarshal.GetReference(x);
         ref double m = ref MemoryMarshal.GetReference(means);
-        ref double c = ref MemoryMarshal.GetReference(coefficients);
-        ref double o = ref MemoryMarshal.GetReference(output);
-        int i = 0;
+        int i = start;
         if (Wide)
         {
             var scale = Vector512.Create(negativeKappa);
 
-            // Four chunks per pass: four independent FMA chains in flight per broadcast coefficient.
-            for (; i + (4 * Lanes) <= d; i += 4 * Lanes)
+            // Eight chunks per pass: eight independent FMA chains hide the FMA latency, and each broadcast
+            // coefficient feeds eight FMAs.
+            for (; i + (8 * Lanes) <= d; i += 8 * Lanes)
             {
                 ref double xi = ref Unsafe.Add(ref xr, i);
                 Vector512<double> a0 = scale * Vector512.LoadUnsafe(ref xi);
                 Vector512<double> a1 = scale * Vector512.LoadUnsafe(ref xi, Lanes);
                 Vector512<double> a2 = scale * Vector512.LoadUnsafe(ref xi, 2 * Lanes);
                 Vector512<double> a3 = scale * Vector512.LoadUnsafe(ref xi, 3 * Lanes);
+                Vector512<double> a4 = scale * Vector512.LoadUnsafe(ref xi, 4 * Lanes);
+                Vector512<double> a5 = scale * Vector512.LoadUnsafe(ref xi, 5 * Lanes);
+                Vector512<double> a6 = scale * Vector512.LoadUnsafe(ref xi, 6 * Lanes);
+                Vector512<double> a7 = scale * Vector512.LoadUnsafe(ref xi, 7 * Lanes);
                 ref double mk = ref Unsafe.Add(ref m, i);
                 for (int k = 0; k < components; k++)
                 {
@@ -212,6 +328,10 @@ internal static class IsotropicMixtureKernel
                     a1 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, Lanes), a1);
                     a2 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 2 * Lanes), a2);
                     a3 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 3 * Lanes), a3);
+                    a4 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 4 * Lanes), a4);
+                    a5 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 5 * Lanes), a5);
+                    a6 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 6 * Lanes), a6);
+                    a7 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 7 * Lanes), a7);
                     mk = ref Unsafe.Add(ref mk, d);
                 }
 
@@ -220,6 +340,10 @@ internal static class IsotropicMixtureKernel
                 a1.StoreUnsafe(ref oi, Lanes);
                 a2.StoreUnsafe(ref oi, 2 * Lanes);
                 a3.StoreUnsafe(ref oi, 3 * Lanes);
+                a4.StoreUnsafe(ref oi, 4 * Lanes);
+                a5.StoreUnsafe(ref oi, 5 * Lanes);
+                a6.StoreUnsafe(ref oi, 6 * Lanes);
+                a7.StoreUnsafe(ref oi, 7 * Lanes);
             }
 
             for (; i + Lanes <= d; i += Lanes)
@@ -249,57 +373,82 @@ internal static class IsotropicMixtureKernel
     }
 
     /// <summary>
-    /// Four dot products x·y_j sharing the loads of x. The 8 lanes of each accumulator are reduced by the
-    /// tree ((l0+l4) + (l1+l5)) + ((l2+l6) + (l3+l7)), the same one <see cref="Dot"/> uses.
+    /// <see cref="Combine"/> for 4 rows at once (row r: x[r d ..], κ_r, coefficients[r·stride ..], output
+    /// [r d ..]): 4 rows × 32 coordinates per pass, so each coefficient broadcast and each load of μ_k
+    /// feeds 4 FMAs. Every output coordinate is computed by exactly the sequence of the one-row kernel.
     /// </summary>
-    private static void Dots4(ReadOnlySpan<double> x, ref double p0, ref double p1, ref double p2, ref double p3, ref double result)
+    public static void Combine4(ref double x, int d, ref double kappa, ref double coefficients, int stride, ReadOnlySpan<double> means, int components, ref double output)
     {
-        int d = x.Length;
-        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double m = ref MemoryMarshal.GetReference(means);
         int i = 0;
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        if (Wide && d >= Lanes)
+        if (Wide)
         {
-            Vector512<double> a0 = Vector512<double>.Zero;
-            Vector512<double> a1 = Vector512<double>.Zero;
-            Vector512<double> a2 = Vector512<double>.Zero;
-            Vector512<double> a3 = Vector512<double>.Zero;
-            for (; i + Lanes <= d; i += Lanes)
+            var s0 = Vector512.Create(-kappa);
+            var s1 = Vector512.Create(-Unsafe.Add(ref kappa, 1));
+            var s2 = Vector512.Create(-Unsafe.Add(ref kappa, 2));
+            var s3 = Vector512.Create(-Unsafe.Add(ref kappa, 3));
+            ref double c0 = ref coefficients;
+            ref double c1 = ref Unsafe.Add(ref coefficients, stride);
+            ref double c2 = ref Unsafe.Add(ref coefficients, 2 * stride);
+            ref double c3 = ref Unsafe.Add(ref coefficients, 3 * stride);
+            for (; i + (4 * Lanes) <= d; i += 4 * Lanes)
             {
-                Vector512<double> xv = Vector512.LoadUnsafe(ref xr, (nuint)i);
-                a0 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p0, (nuint)i), a0);
-                a1 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p1, (nuint)i), a1);
-                a2 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p2, (nuint)i), a2);
-                a3 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p3, (nuint)i), a3);
+                ref double x0 = ref Unsafe.Add(ref x, i);
+                ref double x1 = ref Unsafe.Add(ref x0, d);
+                ref double x2 = ref Unsafe.Add(ref x0, 2 * d);
+                ref double x3 = ref Unsafe.Add(ref x0, 3 * d);
+                Vector512<double> a00 = s0 * Vector512.LoadUnsafe(ref x0), a01 = s0 * Vector512.LoadUnsafe(ref x0, Lanes), a02 = s0 * Vector512.LoadUnsafe(ref x0, 2 * Lanes), a03 = s0 * Vector512.LoadUnsafe(ref x0, 3 * Lanes);
+                Vector512<double> a10 = s1 * Vector512.LoadUnsafe(ref x1), a11 = s1 * Vector512.LoadUnsafe(ref x1, Lanes), a12 = s1 * Vector512.LoadUnsafe(ref x1, 2 * Lanes), a13 = s1 * Vector512.LoadUnsafe(ref x1, 3 * Lanes);
+                Vector512<double> a20 = s2 * Vector512.LoadUnsafe(ref x2), a21 = s2 * Vector512.LoadUnsafe(ref x2, Lanes), a22 = s2 * Vector512.LoadUnsafe(ref x2, 2 * Lanes), a23 = s2 * Vector512.LoadUnsafe(ref x2, 3 * Lanes);
+                Vector512<double> a30 = s3 * Vector512.LoadUnsafe(ref x3), a31 = s3 * Vector512.LoadUnsafe(ref x3, Lanes), a32 = s3 * Vector512.LoadUnsafe(ref x3, 2 * Lanes), a33 = s3 * Vector512.LoadUnsafe(ref x3, 3 * Lanes);
+                ref double mk = ref Unsafe.Add(ref m, i);
+                for (int k = 0; k < components; k++)
+                {
+                    Vector512<double> m0 = Vector512.LoadUnsafe(ref mk);
+                    Vector512<double> m1 = Vector512.LoadUnsafe(ref mk, Lanes);
+                    Vector512<double> m2 = Vector512.LoadUnsafe(ref mk, 2 * Lanes);
+                    Vector512<double> m3 = Vector512.LoadUnsafe(ref mk, 3 * Lanes);
+                    var b = Vector512.Create(Unsafe.Add(ref c0, k));
+                    a00 = Vector512.FusedMultiplyAdd(b, m0, a00);
+                    a01 = Vector512.FusedMultiplyAdd(b, m1, a01);
+                    a02 = Vector512.FusedMultiplyAdd(b, m2, a02);
+                    a03 = Vector512.FusedMultiplyAdd(b, m3, a03);
+                    b = Vector512.Create(Unsafe.Add(ref c1, k));
+                    a10 = Vector512.FusedMultiplyAdd(b, m0, a10);
+                    a11 = Vector512.FusedMultiplyAdd(b, m1, a11);
+                    a12 = Vector512.FusedMultiplyAdd(b, m2, a12);
+                    a13 = Vector512.FusedMultiplyAdd(b, m3, a13);
+                    b = Vector512.Create(Unsafe.Add(ref c2, k));
+                    a20 = Vector512.FusedMultiplyAdd(b, m0, a20);
+                    a21 = Vector512.FusedMultiplyAdd(b, m1, a21);
+                    a22 = Vector512.FusedMultiplyAdd(b, m2, a22);
+                    a23 = Vector512.FusedMultiplyAdd(b, m3, a23);
+                    b = Vector512.Create(Unsafe.Add(ref c3, k));
+                    a30 = Vector512.FusedMultiplyAdd(b, m0, a30);
+                    a31 = Vector512.FusedMultiplyAdd(b, m1, a31);
+                    a32 = Vector512.FusedMultiplyAdd(b, m2, a32);
+                    a33 = Vector512.FusedMultiplyAdd(b, m3, a33);
+                    mk = ref Unsafe.Add(ref mk, d);
+                }
+
+                ref double o0 = ref Unsafe.Add(ref output, i);
+                ref double o1 = ref Unsafe.Add(ref o0, d);
+                ref double o2 = ref Unsafe.Add(ref o0, 2 * d);
+                ref double o3 = ref Unsafe.Add(ref o0, 3 * d);
+                a00.StoreUnsafe(ref o0); a01.StoreUnsafe(ref o0, Lanes); a02.StoreUnsafe(ref o0, 2 * Lanes); a03.StoreUnsafe(ref o0, 3 * Lanes);
+                a10.StoreUnsafe(ref o1); a11.StoreUnsafe(ref o1, Lanes); a12.StoreUnsafe(ref o1, 2 * Lanes); a13.StoreUnsafe(ref o1, 3 * Lanes);
+                a20.StoreUnsafe(ref o2); a21.StoreUnsafe(ref o2, Lanes); a22.StoreUnsafe(ref o2, 2 * Lanes); a23.StoreUnsafe(ref o2, 3 * Lanes);
+                a30.StoreUnsafe(ref o3); a31.StoreUnsafe(ref o3, Lanes); a32.StoreUnsafe(ref o3, 2 * Lanes); a33.StoreUnsafe(ref o3, 3 * Lanes);
             }
-
-            // h_j = [l0+l4, l1+l5, l2+l6, l3+l7] of accumulator j; HorizontalAdd(h0, h1) =
-            // [h0₀+h0₁, h1₀+h1₁, h0₂+h0₃, h1₂+h1₃]; the two 128-bit halves then add to [s0, s1, s2, s3].
-            Vector256<double> h0 = a0.GetLower() + a0.GetUpper();
-            Vector256<double> h1 = a1.GetLower() + a1.GetUpper();
-            Vector256<double> h2 = a2.GetLower() + a2.GetUpper();
-            Vector256<double> h3 = a3.GetLower() + a3.GetUpper();
-            Vector256<double> u01 = Avx.HorizontalAdd(h0, h1);
-            Vector256<double> u23 = Avx.HorizontalAdd(h2, h3);
-            Vector256<double> sums = Avx.Permute2x128(u01, u23, 0x20) + Avx.Permute2x128(u01, u23, 0x31);
-            s0 = sums.GetElement(0);
-            s1 = sums.GetElement(1);
-            s2 = sums.GetElement(2);
-            s3 = sums.GetElement(3);
         }
 
-        for (; i < d; i++)
+        if (i < d)
         {
-            double xi = Unsafe.Add(ref xr, i);
-            s0 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p0, i), s0);
-            s1 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p1, i), s1);
-            s2 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p2, i), s2);
-            s3 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p3, i), s3);
+            // The remaining coordinates of each row, by the one-row kernel's own sequence.
+            for (int r = 0; r < 4; r++)
+            {
+                CombineFrom(i, ref Unsafe.Add(ref x, r * d), d, Unsafe.Add(ref kappa, r), ref Unsafe.Add(ref coefficients, r * stride), means, components, ref Unsafe.Add(ref output, r * d));
+            }
         }
-
-        result = s0;
-        Unsafe.Add(ref result, 1) = s1;
-        Unsafe.Add(ref result, 2) = s2;
-        Unsafe.Add(ref result, 3) = s3;
     }
 }
