@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Schedules;
+using Diffusion.Verify.Scores;
 
 namespace Diffusion.Verify.Samplers;
 
@@ -115,11 +116,57 @@ public sealed class AccOdeSampler : Sampler
 
     /// <summary>
     /// Chain rule through both evaluations, with S = ∇s_t(Y_t), S⁻ = ∇s_{t+1}(Y_t⁻), ∂Y_t⁻/∂Y_t = √α_{t+1}(I − (1−α_{t+1})/2 · S):
-    /// √α_t J = I + ((1−α_t)/2 + c) S − c α_{t+1} S⁻ (I − (1−α_{t+1})/2 · S), c = (1−α_t)²/(4(1−α_{t+1})).
+    /// √α_t J = I + a S − b S⁻ (I − e S), a = (1−α_t)/2 + c, b = c α_{t+1}, e = (1−α_{t+1})/2,
+    /// c = (1−α_t)²/(4(1−α_{t+1})).
+    /// <para>
+    /// When the score offers low-rank Jacobians S = −κ₁ I + L₁, S⁻ = −κ₂ I + L₂ (and their ranks sum to
+    /// less than d), expanding gives √α_t J = s₀ I + (a − b e κ₂) L₁ − b f L₂ + b e L₂ L₁ with f = 1 + e κ₁ and
+    /// s₀ = 1 − a κ₁ + b κ₂ f, whose determinant <see cref="LowRankDeterminant.Composition"/> takes in
+    /// O((m₁+m₂)² d). Otherwise the dense d×d matrices are formed and factored.
+    /// </para>
     /// </summary>
     private static void AccumulateLogDeterminant(SamplerBlock block, int t, double[] logDet, double beta, double alphaNext, double betaNext, double correction)
     {
         NoiseSchedule schedule = block.Schedule;
+        int d = block.Dimension;
+        double alphaBar = schedule.AlphaBar(t);
+        double alphaBarNext = schedule.AlphaBar(t + 1);
+        double a = beta / 2 + correction;
+        double b = correction * alphaNext;
+        double e = betaNext / 2;
+        LowRankJacobian first = block.LowRankAtState;
+        LowRankJacobian second = block.LowRankAtIntermediate;
+        for (int i = 0; i < block.Rows; i++)
+        {
+            double logAbsDet;
+            if (block.Score.TryLowRankJacobian(block.Row(block.State, i), alphaBar, first)
+                && block.Score.TryLowRankJacobian(block.Row(block.Intermediate, i), alphaBarNext, second)
+                && first.Rank + second.Rank < d)
+            {
+                double kappa1 = first.Kappa;
+                double kappa2 = second.Kappa;
+                double f = 1 + (e * kappa1);
+                logAbsDet = LowRankDeterminant.Composition(
+                    s0MinusOne: (-a * kappa1) + (b * kappa2 * f),
+                    c1: a - (b * e * kappa2),
+                    c2: -b * f,
+                    c12: b * e,
+                    first,
+                    second,
+                    block.LowRankScratch(LowRankDeterminant.CompositionScratchLength(first.Rank, second.Rank)));
+            }
+            else
+            {
+                logAbsDet = DenseLogAbsDeterminant(block, i, alphaBar, alphaBarNext, beta, alphaNext, betaNext, correction);
+            }
+
+            logDet[i] += -0.5 * d * schedule.LogAlpha(t) + logAbsDet;
+        }
+    }
+
+    /// <summary>ln|det(√α_t J)| of row i from dense Jacobians: O(d³).</summary>
+    private static double DenseLogAbsDeterminant(SamplerBlock block, int i, double alphaBar, double alphaBarNext, double beta, double alphaNext, double betaNext, double correction)
+    {
         int d = block.Dimension;
         int dd = d * d;
         Span<double> scratch = block.JacobianScratch;
@@ -127,18 +174,13 @@ public sealed class AccOdeSampler : Sampler
         Span<double> jacobianAtMinus = scratch.Slice(dd, dd);
         Span<double> product = scratch.Slice(2 * dd, dd);
         Span<double> map = scratch.Slice(3 * dd, dd);
-        double alphaBar = schedule.AlphaBar(t);
-        double alphaBarNext = schedule.AlphaBar(t + 1);
-        for (int i = 0; i < block.Rows; i++)
-        {
-            block.Score.Jacobian(block.Row(block.State, i), alphaBar, jacobian);
-            block.Score.Jacobian(block.Row(block.Intermediate, i), alphaBarNext, jacobianAtMinus);
-            SquareMatrix.Multiply(jacobianAtMinus, jacobian, product, d);
-            TensorPrimitives.Multiply(jacobian, beta / 2 + correction, map);
-            TensorPrimitives.MultiplyAdd(jacobianAtMinus, -correction * alphaNext, map, map);
-            TensorPrimitives.MultiplyAdd(product, correction * alphaNext * betaNext / 2, map, map);
-            SquareMatrix.AddToDiagonal(map, 1.0, d);
-            logDet[i] += -0.5 * d * schedule.LogAlpha(t) + DenseLu.LogAbsDeterminant(map, d);
-        }
+        block.Score.Jacobian(block.Row(block.State, i), alphaBar, jacobian);
+        block.Score.Jacobian(block.Row(block.Intermediate, i), alphaBarNext, jacobianAtMinus);
+        SquareMatrix.Multiply(jacobianAtMinus, jacobian, product, d);
+        TensorPrimitives.Multiply(jacobian, beta / 2 + correction, map);
+        TensorPrimitives.MultiplyAdd(jacobianAtMinus, -correction * alphaNext, map, map);
+        TensorPrimitives.MultiplyAdd(product, correction * alphaNext * betaNext / 2, map, map);
+        SquareMatrix.AddToDiagonal(map, 1.0, d);
+        return DenseLu.LogAbsDeterminant(map, d);
     }
 }

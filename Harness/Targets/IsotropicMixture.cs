@@ -182,6 +182,40 @@ public sealed class IsotropicMixture : IDiffusedTarget
         return d * Math.Log(Math.Abs(a)) + DenseLu.LogAbsDeterminant(m, k);
     }
 
+    /// <summary>
+    /// ∇s = −κ I + G (diag(w) − w wᵀ) Gᵀ, G = [g_1 … g_K], g_k = −(x − √ᾱ μ_k)/v_k: rank K with P = Q = G
+    /// (rank 0 for a single component, whose C = w − w² is exactly 0).
+    /// </summary>
+    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.LowRankJacobian destination)
+    {
+        int d = Dimension;
+        int k = Components;
+        Span<double> w = k <= 256 ? stackalloc double[k] : new double[k];
+        PosteriorWeights(x, alphaBar, w, out double kappa);
+        int rank = k == 1 ? 0 : k;
+        destination.Reset(kappa, rank, sharedFactors: true);
+        if (rank == 0)
+        {
+            return true;
+        }
+
+        double rootAlphaBar = Math.Sqrt(alphaBar);
+        Span<double> core = destination.Core;
+        for (int c = 0; c < k; c++)
+        {
+            double v = DiffusedVariance(c, alphaBar);
+            Span<double> gc = destination.Left(c);
+            TensorPrimitives.Multiply(Mean(c), rootAlphaBar / v, gc);
+            TensorPrimitives.MultiplyAdd(x, -1.0 / v, gc, gc);
+            for (int l = 0; l < k; l++)
+            {
+                core[(c * k) + l] = (c == l ? w[c] : 0.0) - (w[c] * w[l]);
+            }
+        }
+
+        return true;
+    }
+
     public double ComponentKlToStandardNormal(double alphaBar)
     {
         double sum = 0;
