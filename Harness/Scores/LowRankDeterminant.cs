@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Targets;
 
@@ -33,24 +36,13 @@ public static class LowRankDeterminant
         Gram(jacobian.RightColumns, m, jacobian.LeftColumns, m, d, gram, stride, 0);
 
         // a I + c C G,  G = QᵀP
-        ReadOnlySpan<double> core = jacobian.Core;
+        Product(jacobian.Core, m, gram, stride, a, m, m, m, m, scale, accumulate: false);
         for (int i = 0; i < m; i++)
         {
-            for (int j = 0; j < m; j++)
-            {
-                double sum = 0;
-                for (int l = 0; l < m; l++)
-                {
-                    sum += core[(i * m) + l] * gram[(l * stride) + j];
-                }
-
-                a[(i * m) + j] = scale * sum;
-            }
-
             a[(i * m) + i] += 1 + aMinusOne;
         }
 
-        return ((d - m) * LogAbsOnePlus(aMinusOne)) + DenseLu.LogAbsDeterminant(a, m);
+        return ((d - m) * LogAbsOnePlus(aMinusOne)) + LogAbsDeterminant(a, m);
     }
 
     /// <summary>Doubles of scratch <see cref="Composition"/> needs for ranks m₁, m₂.</summary>
@@ -109,79 +101,129 @@ public static class LowRankDeterminant
         ReadOnlySpan<double> core2 = second.Core;
 
         // X = c₁₂ C₂ G₂₁ C₁ (m₂ × m₁), G₂₁ = Q₂ᵀP₁ the lower-left block of G.
-        for (int i = 0; i < m2; i++)
-        {
-            for (int j = 0; j < m1; j++)
-            {
-                double sum = 0;
-                for (int l = 0; l < m2; l++)
-                {
-                    sum += core2[(i * m2) + l] * gram[((m1 + l) * stride) + j];
-                }
-
-                t[(i * m1) + j] = sum;
-            }
-        }
-
-        for (int i = 0; i < m2; i++)
-        {
-            for (int j = 0; j < m1; j++)
-            {
-                double sum = 0;
-                for (int l = 0; l < m1; l++)
-                {
-                    sum += t[(i * m1) + l] * core1[(l * m1) + j];
-                }
-
-                x[(i * m1) + j] = c12 * sum;
-            }
-        }
+        Product(core2, m2, gram[(m1 * stride)..], stride, t, m1, m2, m2, m1, 1.0, accumulate: false);
+        Product(t, m1, core1, m1, x, m1, m2, m1, m1, c12, accumulate: false);
 
         // A = s₀ I + M G: top rows c₁ C₁ [G₁₁ G₁₂]; bottom rows X [G₁₁ G₁₂] + c₂ C₂ [G₂₁ G₂₂].
-        for (int i = 0; i < m1; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                double sum = 0;
-                for (int l = 0; l < m1; l++)
-                {
-                    sum += core1[(i * m1) + l] * gram[(l * stride) + j];
-                }
-
-                a[(i * n) + j] = c1 * sum;
-            }
-        }
-
-        for (int i = 0; i < m2; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                double top = 0;
-                for (int l = 0; l < m1; l++)
-                {
-                    top += x[(i * m1) + l] * gram[(l * stride) + j];
-                }
-
-                double bottom = 0;
-                for (int l = 0; l < m2; l++)
-                {
-                    bottom += core2[(i * m2) + l] * gram[((m1 + l) * stride) + j];
-                }
-
-                a[((m1 + i) * n) + j] = top + (c2 * bottom);
-            }
-        }
-
+        Product(core1, m1, gram, stride, a, n, m1, m1, n, c1, accumulate: false);
+        Product(x, m1, gram, stride, a[(m1 * n)..], n, m2, m1, n, 1.0, accumulate: false);
+        Product(core2, m2, gram[(m1 * stride)..], stride, a[(m1 * n)..], n, m2, m2, n, c2, accumulate: true);
         for (int i = 0; i < n; i++)
         {
             a[(i * n) + i] += s0;
         }
 
-        return ((d - n) * LogAbsOnePlus(s0MinusOne)) + DenseLu.LogAbsDeterminant(a, n);
+        return ((d - n) * LogAbsOnePlus(s0MinusOne)) + LogAbsDeterminant(a, n);
     }
 
     /// <summary>ln|1 + z|, to full relative precision when z is small.</summary>
     public static double LogAbsOnePlus(double z) => Math.Abs(z) < 0.5 ? Elementary.Log1P(z) : Math.Log(Math.Abs(1 + z));
+
+    /// <summary>
+    /// C = α A B (+ C when accumulating) for small row-major matrices: A rows × inner (row stride lda),
+    /// B inner × cols (ldb), C rows × cols (ldc). Each row of C is accumulated 8 columns at a time over l in
+    /// order, the column tail in scalar FMAs.
+    /// </summary>
+    private static void Product(ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc, int rows, int inner, int cols, double alpha, bool accumulate)
+    {
+        ref double ar = ref MemoryMarshal.GetReference(a);
+        ref double br = ref MemoryMarshal.GetReference(b);
+        ref double cr = ref MemoryMarshal.GetReference(c);
+        var scale = Vector512.Create(alpha);
+        for (int i = 0; i < rows; i++)
+        {
+            ref double ai = ref Unsafe.Add(ref ar, i * lda);
+            ref double ci = ref Unsafe.Add(ref cr, i * ldc);
+            int j = 0;
+            for (; j + 8 <= cols; j += 8)
+            {
+                Vector512<double> sum = Vector512<double>.Zero;
+                for (int l = 0; l < inner; l++)
+                {
+                    sum = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ai, l)), Vector512.LoadUnsafe(ref br, (nuint)((l * ldb) + j)), sum);
+                }
+
+                sum *= scale;
+                if (accumulate)
+                {
+                    sum += Vector512.LoadUnsafe(ref ci, (nuint)j);
+                }
+
+                sum.StoreUnsafe(ref ci, (nuint)j);
+            }
+
+            for (; j < cols; j++)
+            {
+                double sum = 0;
+                for (int l = 0; l < inner; l++)
+                {
+                    sum = Math.FusedMultiplyAdd(Unsafe.Add(ref ai, l), Unsafe.Add(ref br, (l * ldb) + j), sum);
+                }
+
+                sum *= alpha;
+                Unsafe.Add(ref ci, j) = accumulate ? sum + Unsafe.Add(ref ci, j) : sum;
+            }
+        }
+    }
+
+    /// <summary>ln|det| of the n×n row-major matrix (overwritten) by LU with partial pivoting, rows updated 8 wide; −∞ if singular.</summary>
+    private static double LogAbsDeterminant(Span<double> matrix, int n)
+    {
+        ref double a = ref MemoryMarshal.GetReference(matrix);
+        double logDet = 0;
+        for (int k = 0; k < n; k++)
+        {
+            int pivot = k;
+            double best = Math.Abs(Unsafe.Add(ref a, (k * n) + k));
+            for (int i = k + 1; i < n; i++)
+            {
+                double v = Math.Abs(Unsafe.Add(ref a, (i * n) + k));
+                if (v > best)
+                {
+                    best = v;
+                    pivot = i;
+                }
+            }
+
+            if (best == 0)
+            {
+                return double.NegativeInfinity;
+            }
+
+            if (pivot != k)
+            {
+                Span<double> pivotRow = matrix.Slice(pivot * n, n);
+                Span<double> currentRow = matrix.Slice(k * n, n);
+                for (int j = 0; j < n; j++)
+                {
+                    (pivotRow[j], currentRow[j]) = (currentRow[j], pivotRow[j]);
+                }
+            }
+
+            double diagonal = Unsafe.Add(ref a, (k * n) + k);
+            logDet += Math.Log(Math.Abs(diagonal));
+            ref double upper = ref Unsafe.Add(ref a, (k * n) + k + 1);
+            int width = n - k - 1;
+            for (int i = k + 1; i < n; i++)
+            {
+                ref double row = ref Unsafe.Add(ref a, (i * n) + k + 1);
+                double factor = Unsafe.Add(ref a, (i * n) + k) / diagonal;
+                var f = Vector512.Create(-factor);
+                int j = 0;
+                for (; j + 8 <= width; j += 8)
+                {
+                    Vector512.FusedMultiplyAdd(f, Vector512.LoadUnsafe(ref upper, (nuint)j), Vector512.LoadUnsafe(ref row, (nuint)j)).StoreUnsafe(ref row, (nuint)j);
+                }
+
+                for (; j < width; j++)
+                {
+                    Unsafe.Add(ref row, j) = Math.FusedMultiplyAdd(-factor, Unsafe.Add(ref upper, j), Unsafe.Add(ref row, j));
+                }
+            }
+        }
+
+        return logDet;
+    }
 
     private static int Padded(int m) => (m + 3) / 4 * 4;
 
@@ -193,17 +235,17 @@ public static class LowRankDeterminant
     /// </summary>
     private static void Gram(ReadOnlySpan<double> rows, int r, ReadOnlySpan<double> columns, int c, int d, Span<double> output, int stride, int offset)
     {
-        ref double x = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(rows);
-        ref double o = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+        ref double x = ref MemoryMarshal.GetReference(rows);
+        ref double o = ref MemoryMarshal.GetReference(output);
         int i = 0;
         for (; i + 4 <= r; i += 4)
         {
-            IsotropicMixtureKernel.DotsWithRows4(ref System.Runtime.CompilerServices.Unsafe.Add(ref x, i * d), d, columns, c, ref System.Runtime.CompilerServices.Unsafe.Add(ref o, (i * stride) + offset), stride);
+            IsotropicMixtureKernel.DotsWithRows4(ref Unsafe.Add(ref x, i * d), d, columns, c, ref Unsafe.Add(ref o, (i * stride) + offset), stride);
         }
 
         for (; i < r; i++)
         {
-            IsotropicMixtureKernel.DotsWithRows1(ref System.Runtime.CompilerServices.Unsafe.Add(ref x, i * d), d, columns, c, ref System.Runtime.CompilerServices.Unsafe.Add(ref o, (i * stride) + offset));
+            IsotropicMixtureKernel.DotsWithRows1(ref Unsafe.Add(ref x, i * d), d, columns, c, ref Unsafe.Add(ref o, (i * stride) + offset));
         }
     }
 }
