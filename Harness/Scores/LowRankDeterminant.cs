@@ -27,7 +27,7 @@ public static class LowRankDeterminant
             return d * LogAbsOnePlus(aMinusOne);
         }
 
-        int stride = Padded(m);
+        int stride = m;
         int length = (m * stride) + (m * m);
         double[]? rented = null;
         Span<double> scratch = length <= 2048 ? stackalloc double[length] : (rented = new double[length]);
@@ -49,7 +49,7 @@ public static class LowRankDeterminant
     public static int CompositionScratchLength(int firstRank, int secondRank)
     {
         int n = firstRank + secondRank;
-        return (n * GramStride(firstRank, secondRank)) + (n * n) + (2 * secondRank * firstRank);
+        return (2 * n * n) + (2 * secondRank * firstRank);
     }
 
     /// <summary>
@@ -71,30 +71,29 @@ public static class LowRankDeterminant
             return d * LogAbsOnePlus(s0MinusOne);
         }
 
-        // G = VᵀU, n × n with a row stride that leaves room for the Gram kernel's groups of 4 columns; the
-        // left block is written first so that the right block overwrites its padding.
-        int stride = GramStride(m1, m2);
+        // G = VᵀU, n × n, by blocks [[Q₁ᵀP₁, Q₁ᵀP₂], [Q₂ᵀP₁, Q₂ᵀP₂]].
+        int stride = n;
         Span<double> gram = scratch[..(n * stride)];
         Span<double> a = scratch.Slice(n * stride, n * n);
         Span<double> t = scratch.Slice((n * stride) + (n * n), m2 * m1);
         Span<double> x = scratch.Slice((n * stride) + (n * n) + (m2 * m1), m2 * m1);
-        if (m1 > 0)
+        Gram(first.RightColumns, m1, first.LeftColumns, m1, d, gram, stride, 0);
+        Gram(second.RightColumns, m2, first.LeftColumns, m1, d, gram[(m1 * stride)..], stride, 0);
+        Gram(second.RightColumns, m2, second.LeftColumns, m2, d, gram[(m1 * stride)..], stride, m1);
+        if (first.SharedFactors && second.SharedFactors)
         {
-            Gram(first.RightColumns, m1, first.LeftColumns, m1, d, gram, stride, 0);
-            if (m2 > 0)
+            // Q₁ᵀP₂ = P₁ᵀP₂ = (Q₂ᵀP₁)ᵀ, bit for bit (each dot product is symmetric in its arguments).
+            for (int i = 0; i < m1; i++)
             {
-                Gram(second.RightColumns, m2, first.LeftColumns, m1, d, gram[(m1 * stride)..], stride, 0);
+                for (int j = 0; j < m2; j++)
+                {
+                    gram[(i * stride) + m1 + j] = gram[((m1 + j) * stride) + i];
+                }
             }
         }
-
-        if (m2 > 0)
+        else
         {
-            if (m1 > 0)
-            {
-                Gram(first.RightColumns, m1, second.LeftColumns, m2, d, gram, stride, m1);
-            }
-
-            Gram(second.RightColumns, m2, second.LeftColumns, m2, d, gram[(m1 * stride)..], stride, m1);
+            Gram(first.RightColumns, m1, second.LeftColumns, m2, d, gram, stride, m1);
         }
 
         ReadOnlySpan<double> core1 = first.Core;
@@ -225,13 +224,11 @@ public static class LowRankDeterminant
         return logDet;
     }
 
-    private static int Padded(int m) => (m + 3) / 4 * 4;
 
-    private static int GramStride(int m1, int m2) => Math.Max(m1 + Padded(m2), Padded(m1));
 
     /// <summary>
     /// out[i·stride + offset + j] = rows_i · columns_j for i &lt; r, j &lt; c (each set contiguous, d apart), by the
-    /// score kernel's blocked dot products. Up to ⌈c⌉₄ − c values past each row's last column are overwritten.
+    /// score kernel's blocked dot products.
     /// </summary>
     private static void Gram(ReadOnlySpan<double> rows, int r, ReadOnlySpan<double> columns, int c, int d, Span<double> output, int stride, int offset)
     {

@@ -141,21 +141,20 @@ internal static class IsotropicMixtureKernel
 
     /// <summary>
     /// dots[r·stride + k] = x_r·μ_k for 4 rows (x_r = x[r d ..]) and all K components, 4 rows × 4
-    /// components per pass: each chunk of 8 coordinates costs 8 loads for 16 FMAs. Every dot product is
-    /// the sequence of <see cref="DotsWithRows1"/> and <see cref="Dot"/>, so a row's values do not depend on the
-    /// rows it shares a pass with.
+    /// components per pass (each chunk of 8 coordinates costs 8 loads for 16 FMAs), the last K mod 4
+    /// components 4 rows × 1. Every dot product is the sequence of <see cref="Dot"/>, so a row's values do not
+    /// depend on the rows it shares a pass with or on the kernel variant.
     /// </summary>
     public static void DotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int stride)
     {
         ref double m = ref MemoryMarshal.GetReference(means);
-        int last = components - 1;
-        for (int k = 0; k < components; k += 4)
+        int k = 0;
+        for (; k + 4 <= components; k += 4)
         {
-            // A last group of 1–3 components is padded with repeats of the last one.
             ref double p0 = ref Unsafe.Add(ref m, k * d);
-            ref double p1 = ref Unsafe.Add(ref m, Math.Min(k + 1, last) * d);
-            ref double p2 = ref Unsafe.Add(ref m, Math.Min(k + 2, last) * d);
-            ref double p3 = ref Unsafe.Add(ref m, Math.Min(k + 3, last) * d);
+            ref double p1 = ref Unsafe.Add(ref p0, d);
+            ref double p2 = ref Unsafe.Add(ref p0, 2 * d);
+            ref double p3 = ref Unsafe.Add(ref p0, 3 * d);
             Vector256<double> r0, r1, r2, r3;
             int i = 0;
             if (Wide && d >= Lanes)
@@ -215,25 +214,71 @@ internal static class IsotropicMixtureKernel
                 Tail(ref Unsafe.Add(ref x, 3 * d), ref p0, ref p1, ref p2, ref p3, i, d, ref r3);
             }
 
-            // The dots area has room for K̃ ≥ k + 4 values per row, so the padded lanes can be written.
             r0.StoreUnsafe(ref o);
             r1.StoreUnsafe(ref o, (nuint)stride);
             r2.StoreUnsafe(ref o, (nuint)(2 * stride));
             r3.StoreUnsafe(ref o, (nuint)(3 * stride));
         }
+
+        // The last 1–3 components one at a time, still 4 rows per pass.
+        for (; k < components; k++)
+        {
+            ColumnDots4(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k), stride);
+        }
+    }
+
+    /// <summary>
+    /// output[r·stride] = x_r·p for 4 rows x_r = x[r d ..]: four chains, each the sequence of <see cref="Dot"/>.
+    /// </summary>
+    private static void ColumnDots4(ref double x, int d, ref double p, ref double output, int stride)
+    {
+        Vector256<double> r = Vector256<double>.Zero;
+        int i = 0;
+        ref double x1 = ref Unsafe.Add(ref x, d);
+        ref double x2 = ref Unsafe.Add(ref x, 2 * d);
+        ref double x3 = ref Unsafe.Add(ref x, 3 * d);
+        if (Wide && d >= Lanes)
+        {
+            Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i + Lanes <= d; i += Lanes)
+            {
+                Vector512<double> pv = Vector512.LoadUnsafe(ref p, (nuint)i);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), pv, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x1, (nuint)i), pv, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x2, (nuint)i), pv, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x3, (nuint)i), pv, a3);
+            }
+
+            r = Sum4(a0, a1, a2, a3);
+        }
+
+        double s0 = r.GetElement(0), s1 = r.GetElement(1), s2 = r.GetElement(2), s3 = r.GetElement(3);
+        for (; i < d; i++)
+        {
+            double pi = Unsafe.Add(ref p, i);
+            s0 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, i), pi, s0);
+            s1 = Math.FusedMultiplyAdd(Unsafe.Add(ref x1, i), pi, s1);
+            s2 = Math.FusedMultiplyAdd(Unsafe.Add(ref x2, i), pi, s2);
+            s3 = Math.FusedMultiplyAdd(Unsafe.Add(ref x3, i), pi, s3);
+        }
+
+        output = s0;
+        Unsafe.Add(ref output, stride) = s1;
+        Unsafe.Add(ref output, 2 * stride) = s2;
+        Unsafe.Add(ref output, 3 * stride) = s3;
     }
 
     /// <summary>One row of <see cref="DotsWithRows4"/>, by the same sequence.</summary>
     public static void DotsWithRows1(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots)
     {
         ref double m = ref MemoryMarshal.GetReference(means);
-        int last = components - 1;
-        for (int k = 0; k < components; k += 4)
+        int k = 0;
+        for (; k + 4 <= components; k += 4)
         {
             ref double p0 = ref Unsafe.Add(ref m, k * d);
-            ref double p1 = ref Unsafe.Add(ref m, Math.Min(k + 1, last) * d);
-            ref double p2 = ref Unsafe.Add(ref m, Math.Min(k + 2, last) * d);
-            ref double p3 = ref Unsafe.Add(ref m, Math.Min(k + 3, last) * d);
+            ref double p1 = ref Unsafe.Add(ref p0, d);
+            ref double p2 = ref Unsafe.Add(ref p0, 2 * d);
+            ref double p3 = ref Unsafe.Add(ref p0, 3 * d);
             Vector256<double> r0 = Vector256<double>.Zero;
             int i = 0;
             if (Wide && d >= Lanes)
@@ -257,6 +302,11 @@ internal static class IsotropicMixtureKernel
             }
 
             r0.StoreUnsafe(ref Unsafe.Add(ref dots, k));
+        }
+
+        for (; k < components; k++)
+        {
+            Unsafe.Add(ref dots, k) = Dot(MemoryMarshal.CreateReadOnlySpan(ref x, d), means.Slice(k * d, d));
         }
     }
 
