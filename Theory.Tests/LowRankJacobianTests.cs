@@ -12,12 +12,15 @@ namespace Diffusion.Verify.Theory.Tests;
 /// and the scaled, bias and oscillatory perturbations of them) against the dense Jacobians, its determinants
 /// against dense LU, and the ln|det J| acc-ode and dpm-solver-2 accumulate through it against their dense
 /// chain rule (the same runs with the low-rank form hidden) and against finite differences of the map.
+/// Worst values seen: Jacobian 7e−15 (relative to max|J|), ln|det(I + c∇s)| 7e−15, sampler ln|det J|
+/// 1e−14 (relative to 1 + |value|); the bounds (1e−13, 1e−12, 1e−10) sit ≥ 10× above, while a wrong
+/// coefficient in the chain rule or a wrong block of M moves ln|det J| by 1e−3 or more.
 /// </summary>
 public sealed class LowRankJacobianTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Scores() =>
     [
-        "isotropic", "isotropic-k1", "gaussian", "embedded-r1", "embedded-r2", "scaled", "bias", "oscillatory", "oscillatory-embedded", "scaled-of-oscillatory",
+        "isotropic", "isotropic-k1", "isotropic-large", "gaussian", "embedded-r1", "embedded-r2", "scaled", "bias", "oscillatory", "oscillatory-embedded", "scaled-of-oscillatory",
     ];
 
     [Theory]
@@ -90,7 +93,7 @@ public sealed class LowRankJacobianTests(ITestOutputHelper output)
         var data = new TheoryData<string, string>();
         foreach (string sampler in new[] { "acc-ode", "dpm-solver-2" })
         {
-            foreach (string kind in new[] { "isotropic", "gaussian", "embedded-r1", "embedded-r2", "scaled", "bias", "oscillatory", "oscillatory-embedded", "scaled-of-oscillatory" })
+            foreach (string kind in new[] { "isotropic", "isotropic-large", "gaussian", "embedded-r1", "embedded-r2", "scaled", "bias", "oscillatory", "oscillatory-embedded", "scaled-of-oscillatory" })
             {
                 data.Add(sampler, kind);
             }
@@ -188,6 +191,9 @@ public sealed class LowRankJacobianTests(ITestOutputHelper output)
         {
             "isotropic" => Exact(Isotropic(10, 3)),
             "isotropic-k1" => Exact(Isotropic(7, 1)),
+
+            // n = 2K = 18: several 8-wide column chunks and tails in the small products and the LU.
+            "isotropic-large" => Exact(Isotropic(40, 9)),
             "gaussian" => Exact(GaussianTarget.Isotropic(9, 0.3, draws.Normals(9))),
             "embedded-r1" => Exact(new EmbeddedMixture(Isotropic(1, 3), 11, 0.4, seed: 2)),
             "embedded-r2" => Exact(new EmbeddedMixture(Isotropic(2, 3), 12, 1.7, seed: 3)),

@@ -120,8 +120,8 @@ public static class LowRankDeterminant
 
     /// <summary>
     /// C = α A B (+ C when accumulating) for small row-major matrices: A rows × inner (row stride lda),
-    /// B inner × cols (ldb), C rows × cols (ldc). Each row of C is accumulated 8 columns at a time over l in
-    /// order, the column tail in scalar FMAs.
+    /// B inner × cols (ldb), C rows × cols (ldc). A row of C is held in up to four 8-wide accumulators, so
+    /// each broadcast A[i, l] feeds all of them; the column tail is done in scalar FMAs.
     /// </summary>
     private static void Product(ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc, int rows, int inner, int cols, double alpha, bool accumulate)
     {
@@ -129,29 +129,54 @@ public static class LowRankDeterminant
         ref double br = ref MemoryMarshal.GetReference(b);
         ref double cr = ref MemoryMarshal.GetReference(c);
         var scale = Vector512.Create(alpha);
+        int wide = cols / 8 * 8;
         for (int i = 0; i < rows; i++)
         {
             ref double ai = ref Unsafe.Add(ref ar, i * lda);
             ref double ci = ref Unsafe.Add(ref cr, i * ldc);
-            int j = 0;
-            for (; j + 8 <= cols; j += 8)
+            for (int j = 0; j < wide; j += 32)
             {
-                Vector512<double> sum = Vector512<double>.Zero;
+                int chunks = Math.Min(4, (wide - j) / 8);
+                Vector512<double> s0 = default, s1 = default, s2 = default, s3 = default;
+                ref double bl = ref Unsafe.Add(ref br, j);
                 for (int l = 0; l < inner; l++)
                 {
-                    sum = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref ai, l)), Vector512.LoadUnsafe(ref br, (nuint)((l * ldb) + j)), sum);
+                    var ail = Vector512.Create(Unsafe.Add(ref ai, l));
+                    s0 = Vector512.FusedMultiplyAdd(ail, Vector512.LoadUnsafe(ref bl), s0);
+                    if (chunks > 1)
+                    {
+                        s1 = Vector512.FusedMultiplyAdd(ail, Vector512.LoadUnsafe(ref bl, 8), s1);
+                        if (chunks > 2)
+                        {
+                            s2 = Vector512.FusedMultiplyAdd(ail, Vector512.LoadUnsafe(ref bl, 16), s2);
+                            if (chunks > 3)
+                            {
+                                s3 = Vector512.FusedMultiplyAdd(ail, Vector512.LoadUnsafe(ref bl, 24), s3);
+                            }
+                        }
+                    }
+
+                    bl = ref Unsafe.Add(ref bl, ldb);
                 }
 
-                sum *= scale;
-                if (accumulate)
+                Store(s0 * scale, ref Unsafe.Add(ref ci, j), accumulate);
+                if (chunks > 1)
                 {
-                    sum += Vector512.LoadUnsafe(ref ci, (nuint)j);
+                    Store(s1 * scale, ref Unsafe.Add(ref ci, j + 8), accumulate);
                 }
 
-                sum.StoreUnsafe(ref ci, (nuint)j);
+                if (chunks > 2)
+                {
+                    Store(s2 * scale, ref Unsafe.Add(ref ci, j + 16), accumulate);
+                }
+
+                if (chunks > 3)
+                {
+                    Store(s3 * scale, ref Unsafe.Add(ref ci, j + 24), accumulate);
+                }
             }
 
-            for (; j < cols; j++)
+            for (int j = wide; j < cols; j++)
             {
                 double sum = 0;
                 for (int l = 0; l < inner; l++)
@@ -165,10 +190,14 @@ public static class LowRankDeterminant
         }
     }
 
+    private static void Store(Vector512<double> value, ref double destination, bool accumulate)
+        => (accumulate ? value + Vector512.LoadUnsafe(ref destination) : value).StoreUnsafe(ref destination);
+
     /// <summary>ln|det| of the n×n row-major matrix (overwritten) by LU with partial pivoting, rows updated 8 wide; −∞ if singular.</summary>
     private static double LogAbsDeterminant(Span<double> matrix, int n)
     {
         ref double a = ref MemoryMarshal.GetReference(matrix);
+        double product = 1;
         double logDet = 0;
         for (int k = 0; k < n; k++)
         {
@@ -200,28 +229,41 @@ public static class LowRankDeterminant
             }
 
             double diagonal = Unsafe.Add(ref a, (k * n) + k);
-            logDet += Math.Log(Math.Abs(diagonal));
-            ref double upper = ref Unsafe.Add(ref a, (k * n) + k + 1);
-            int width = n - k - 1;
+
+            // |det| accumulates as a product, moved into the logarithm only when it nears the exponent
+            // range's ends: one logarithm per factorisation as a rule, instead of one per pivot.
+            product *= Math.Abs(diagonal);
+            if (product is > 1e150 or < 1e-150)
+            {
+                logDet += Math.Log(product);
+                product = 1;
+            }
+
+            double inverse = 1.0 / diagonal;
+
+            // Row i ← row i − (a_ik / a_kk) row k over columns from the multiple of 8 at or below k + 1: the
+            // columns left of k + 1 are never read again, so whole 8-wide vectors may overwrite them.
+            int start = (k + 1) & ~7;
+            ref double upper = ref Unsafe.Add(ref a, k * n);
             for (int i = k + 1; i < n; i++)
             {
-                ref double row = ref Unsafe.Add(ref a, (i * n) + k + 1);
-                double factor = Unsafe.Add(ref a, (i * n) + k) / diagonal;
+                ref double row = ref Unsafe.Add(ref a, i * n);
+                double factor = Unsafe.Add(ref row, k) * inverse;
                 var f = Vector512.Create(-factor);
-                int j = 0;
-                for (; j + 8 <= width; j += 8)
+                int j = start;
+                for (; j + 8 <= n; j += 8)
                 {
                     Vector512.FusedMultiplyAdd(f, Vector512.LoadUnsafe(ref upper, (nuint)j), Vector512.LoadUnsafe(ref row, (nuint)j)).StoreUnsafe(ref row, (nuint)j);
                 }
 
-                for (; j < width; j++)
+                for (j = Math.Max(j, k + 1); j < n; j++)
                 {
                     Unsafe.Add(ref row, j) = Math.FusedMultiplyAdd(-factor, Unsafe.Add(ref upper, j), Unsafe.Add(ref row, j));
                 }
             }
         }
 
-        return logDet;
+        return logDet + Math.Log(product);
     }
 
 

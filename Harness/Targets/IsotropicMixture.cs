@@ -23,6 +23,9 @@ public sealed class IsotropicMixture : IDiffusedTarget
 
     private readonly string? _description;
 
+    [ThreadStatic]
+    private static Scores.LowRankJacobian? t_lowRank;
+
     /// <param name="description">Overrides the default "gmm(K=…,d=…,isotropic)" label (e.g. for random-gmm).</param>
     public IsotropicMixture(IReadOnlyList<double> weights, IReadOnlyList<double[]> means, IReadOnlyList<double> variances, string? description = null)
     {
@@ -140,46 +143,20 @@ public sealed class IsotropicMixture : IDiffusedTarget
         }
     }
 
+    /// <summary>
+    /// I + c∇s = a I + c G C Gᵀ with a = 1 − cκ, C = diag(w) − w wᵀ, so by the matrix determinant lemma
+    /// ln|det| = (d − K) ln|a| + ln|det(a I_K + c C GᵀG)| (<see cref="Scores.LowRankDeterminant.IdentityPlusScaled"/>);
+    /// G is built in a per-thread buffer, so nothing is allocated per call.
+    /// </summary>
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
     {
-        int d = Dimension;
-        int k = Components;
-        Span<double> w = stackalloc double[k];
-        PosteriorWeights(x, alphaBar, w, out double kappa);
-
-        // I + c∇s = a I + c G C Gᵀ with a = 1 − cκ, C = diag(w) − w wᵀ;
-        // det = a^d det(I_K + (c/a) C GᵀG)  (matrix determinant lemma).
-        double a = 1.0 - scale * kappa;
-        Span<double> g = k * d <= 4096 ? stackalloc double[k * d] : new double[k * d];
-        FillGradients(x, alphaBar, g);
-        Span<double> gram = stackalloc double[k * k];
-        for (int i = 0; i < k; i++)
+        if (t_lowRank is null || t_lowRank.Dimension != Dimension)
         {
-            for (int j = 0; j <= i; j++)
-            {
-                double v = TensorPrimitives.Dot<double>(g.Slice(i * d, d), g.Slice(j * d, d));
-                gram[i * k + j] = v;
-                gram[j * k + i] = v;
-            }
+            t_lowRank = new Scores.LowRankJacobian(Dimension);
         }
 
-        Span<double> m = stackalloc double[k * k];
-        for (int i = 0; i < k; i++)
-        {
-            for (int j = 0; j < k; j++)
-            {
-                double sum = 0;
-                for (int l = 0; l < k; l++)
-                {
-                    double cil = (i == l ? w[i] : 0.0) - w[i] * w[l];
-                    sum += cil * gram[l * k + j];
-                }
-
-                m[i * k + j] = (i == j ? 1.0 : 0.0) + scale / a * sum;
-            }
-        }
-
-        return d * Math.Log(Math.Abs(a)) + DenseLu.LogAbsDeterminant(m, k);
+        TryLowRankJacobian(x, alphaBar, t_lowRank);
+        return Scores.LowRankDeterminant.IdentityPlusScaled(t_lowRank, scale);
     }
 
     /// <summary>
@@ -204,9 +181,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
         for (int c = 0; c < k; c++)
         {
             double v = DiffusedVariance(c, alphaBar);
-            Span<double> gc = destination.Left(c);
-            TensorPrimitives.Multiply(Mean(c), rootAlphaBar / v, gc);
-            TensorPrimitives.MultiplyAdd(x, -1.0 / v, gc, gc);
+            Gradient(x, Mean(c), rootAlphaBar / v, -1.0 / v, destination.Left(c));
             for (int l = 0; l < k; l++)
             {
                 core[(c * k) + l] = (c == l ? w[c] : 0.0) - (w[c] * w[l]);
@@ -214,6 +189,30 @@ public sealed class IsotropicMixture : IDiffusedTarget
         }
 
         return true;
+    }
+
+    /// <summary>g = a μ + b x in one pass (a = √ᾱ/v, b = −1/v).</summary>
+    private static void Gradient(ReadOnlySpan<double> x, ReadOnlySpan<double> mean, double a, double b, Span<double> g)
+    {
+        int d = x.Length;
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double mr = ref MemoryMarshal.GetReference(mean);
+        ref double gr = ref MemoryMarshal.GetReference(g);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var va = Vector512.Create(a);
+            var vb = Vector512.Create(b);
+            for (; i + 8 <= d; i += 8)
+            {
+                Vector512.FusedMultiplyAdd(vb, Vector512.LoadUnsafe(ref xr, (nuint)i), va * Vector512.LoadUnsafe(ref mr, (nuint)i)).StoreUnsafe(ref gr, (nuint)i);
+            }
+        }
+
+        for (; i < d; i++)
+        {
+            Unsafe.Add(ref gr, i) = Math.FusedMultiplyAdd(b, Unsafe.Add(ref xr, i), a * Unsafe.Add(ref mr, i));
+        }
     }
 
     public double ComponentKlToStandardNormal(double alphaBar)
