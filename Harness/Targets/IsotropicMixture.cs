@@ -2,7 +2,6 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Randomness;
 
 namespace Diffusion.Verify.Targets;
