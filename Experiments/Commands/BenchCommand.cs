@@ -29,14 +29,20 @@ public static class BenchCommand
         args.RejectUnused("bench");
 
         Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, " +
-            $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, .NET {Environment.Version}");
+            $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, .NET {Environment.Version}{MachineDetails()}");
         IDiffusedTarget target = RandomGaussianMixture.Create(Dimension, Components, 2.0, CovarianceForm.Isotropic, seed: 7, variance: 0.25);
         NoiseSchedule schedule = Li2024Schedule.Create(steps, 2, 6);
         var sampler = new AccOdeSampler();
         var score = new ExactScore(target);
 
-        // Warm-up so the JIT's tiered compilation does not count against the measurement.
-        SamplerRunner.Stream(sampler, schedule, score, target, new SamplingOptions { Samples = 512, Cancellation = cancellation }, (in FinishedBlock _) => { });
+        // Warm-up so the JIT's tiered compilation does not count against the measurement: tier-up happens
+        // in the background after the first calls, hence two rounds with a pause between.
+        for (int round = 0; round < 2; round++)
+        {
+            SamplerRunner.Stream(sampler, schedule, score, target, new SamplingOptions { Samples = 1024, Cancellation = cancellation }, (in FinishedBlock _) => { });
+            SamplerRunner.Stream(sampler, schedule, score, target, new SamplingOptions { Samples = 64, AccumulateLogDeterminant = true, Cancellation = cancellation }, (in FinishedBlock _) => { });
+            Thread.Sleep(300);
+        }
 
         Throughput("acc-ode exact-score", sampler, schedule, score, target, n, steps, logDeterminant: false, cancellation);
         int logDetSamples = Math.Max(1, n / 20);
@@ -47,10 +53,17 @@ public static class BenchCommand
         foreach (string name in new[] { "ddim-type", "acc-ode", "ddpm-type", "acc-sde" })
         {
             var clock = Stopwatch.StartNew();
-            DistanceReport report = DistanceEvaluator.Evaluate(new EvaluationRequest(
-                SamplerCatalog.Get(name), quadratureSchedule, bimodal, new ExactScore(bimodal), StartDistribution.Exact, DistanceMethod.Quadrature, Cancellation: cancellation));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"quadrature eval {name} bimodal-1d li2024 T=1000: {clock.Elapsed.TotalSeconds:F2} s (TV {report.TotalVariation.Value:E3}{(report.PathKl is { } p ? $", path KL {p.Value:E3}" : "")})"));
+            try
+            {
+                DistanceReport report = DistanceEvaluator.Evaluate(new EvaluationRequest(
+                    SamplerCatalog.Get(name), quadratureSchedule, bimodal, new ExactScore(bimodal), StartDistribution.Exact, DistanceMethod.Quadrature, Cancellation: cancellation));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"quadrature eval {name} bimodal-1d li2024 T=1000: {clock.Elapsed.TotalSeconds:F2} s (TV {report.TotalVariation.Value:E3}{(report.PathKl is { } p ? $", path KL {p.Value:E3}" : "")})"));
+            }
+            catch (InvalidSpecificationException e)
+            {
+                Console.WriteLine($"quadrature eval {name} bimodal-1d li2024 T=1000: skipped ({e.Message})");
+            }
         }
 
         if (memory)
@@ -62,21 +75,73 @@ public static class BenchCommand
         return 0;
     }
 
+    /// <summary>
+    /// Flops the isotropic score kernel performs per row and evaluation (padding lanes not counted):
+    /// |x|² (2d), the K dot products x·μ_k (2Kd), the logits, exponential and softmax (≈ 45 per component:
+    /// 27 in the exponential's polynomial and reduction), and −κx + Σ_k c_k μ_k (d + 2Kd).
+    /// </summary>
+    private static double ScoreFlops(int d, int k) => (2.0 * d) + (2.0 * k * d) + (45.0 * k) + d + (2.0 * k * d);
+
+    /// <summary>
+    /// One acc-ode step: two score evaluations, Y_t⁻ (3 flops per coordinate) and the update (7 per
+    /// coordinate). The finite check is not counted.
+    /// </summary>
+    private static double StepFlops(int d, int k) => (2 * ScoreFlops(d, k)) + (10.0 * d);
+
+    /// <summary>
+    /// The ln|det J| path on top, with the low-rank form (m = K per point, n = 2K): two Jacobians (weights
+    /// as in a score evaluation, G in 3Kd), the Gram VᵀU (2n²d), the small products (2(2m³ + 3m²n)) and the
+    /// n×n LU (⅔n³).
+    /// </summary>
+    private static double LogDeterminantFlops(int d, int k)
+    {
+        int n = 2 * k;
+        return (2 * (ScoreFlops(d, k) + (3.0 * k * d))) + (2.0 * n * n * d) + (2.0 * ((2.0 * k * k * k) + (3.0 * k * k * n))) + (2.0 * n * n * n / 3);
+    }
+
     private static void Throughput(string label, Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, int n, int steps, bool logDeterminant, CancellationToken cancellation)
     {
         var options = new SamplingOptions { Samples = n, Seed = 1, AccumulateLogDeterminant = logDeterminant, Cancellation = cancellation };
+        var process = Process.GetCurrentProcess();
+        TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         SamplerRunner.Stream(sampler, schedule, score, target, options, (in FinishedBlock _) => { });
         double seconds = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        double cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         double sampleSteps = (double)n * (steps - 1);
         double rate = sampleSteps / seconds;
+        double cpuRate = sampleSteps / cpuSeconds;
+        double flopsPerStep = StepFlops(Dimension, Components) + (logDeterminant ? LogDeterminantFlops(Dimension, Components) : 0);
 
-        // Flops of one acc-ode step on an isotropic mixture: two score evaluations, each K dot products and
-        // K axpys of length d plus ‖x‖² and the −κx term (4Kd + 3d), and ~8d for the update's vector
-        // arithmetic. The ln|det J| path is not counted (its dense d×d work dominates and is reported as time).
-        double flopsPerStep = 2 * ((4.0 * Components * Dimension) + (3.0 * Dimension)) + (8.0 * Dimension);
+        // Wall-clock rates depend on what else the machine runs; the rate per CPU-second is what one core
+        // delivers while this process has it (the runs are embarrassingly parallel over blocks).
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label} d={Dimension} K={Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s ({seconds:F2} s)"));
+            $"{label} d={Dimension} K={Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s ({seconds:F2} s wall); " +
+            $"per CPU-second {cpuRate:0.00e+00} sample-steps, {cpuRate * flopsPerStep / 1e9:F1} GFLOP ({cpuSeconds:F2} CPU s, {cpuSeconds / seconds:F2} cores busy; {flopsPerStep:F0} flop per sample-step)"));
+    }
+
+    /// <summary>Load average and nominal clock where Linux reports them, with the FMA peak that clock implies.</summary>
+    private static string MachineDetails()
+    {
+        try
+        {
+            string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+            string? mhzLine = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("cpu MHz", StringComparison.Ordinal)) : null;
+            if (mhzLine is null || !double.TryParse(mhzLine.Split(':')[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double mhz))
+            {
+                return $", load average {load}";
+            }
+
+            // Two 512-bit FMA units per core: 2 × 8 lanes × 2 flops per cycle.
+            int flopsPerCycle = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 32 : 16;
+            double peak = Environment.ProcessorCount * mhz * 1e-3 * flopsPerCycle;
+            return string.Create(CultureInfo.InvariantCulture, $", {mhz / 1000:F2} GHz nominal, FMA peak ≈ {peak:F0} GFLOP/s ({flopsPerCycle} flop/cycle/core), load average {load}");
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
     }
 
     private static void StreamingMemory(CancellationToken cancellation)

@@ -1,6 +1,10 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Schedules;
+using Diffusion.Verify.Scores;
 
 namespace Diffusion.Verify.Samplers;
 
@@ -34,8 +38,7 @@ public sealed class AccOdeSampler : Sampler
         block.EvaluateScore(block.State, schedule.AlphaBar(t), block.ScoreAtState);
 
         // Y_t⁻ = Φ_t(Y_t) = √α_{t+1} ( Y_t − (1−α_{t+1})/2 · s_t(Y_t) )
-        TensorPrimitives.MultiplyAdd(score, -betaNext / 2, y, minus);
-        TensorPrimitives.Multiply(minus, Math.Sqrt(alphaNext), minus);
+        IntermediatePoint(y, score, -betaNext / 2, Math.Sqrt(alphaNext), minus);
 
         block.EvaluateScore(block.Intermediate, schedule.AlphaBar(t + 1), block.ScoreAtIntermediate);
 
@@ -46,19 +49,124 @@ public sealed class AccOdeSampler : Sampler
 
         // Y_{t−1} = Ψ_t(Y_t, Y_t⁻)
         //         = ( Y_t + (1−α_t)/2 · s_t(Y_t) + (1−α_t)² / (4(1−α_{t+1})) · ( s_t(Y_t) − √α_{t+1} s_{t+1}(Y_t⁻) ) ) / √α_t
-        TensorPrimitives.MultiplyAdd(scoreAtMinus, -Math.Sqrt(alphaNext), score, scoreAtMinus);
-        TensorPrimitives.MultiplyAdd(score, beta / 2, y, y);
-        TensorPrimitives.MultiplyAdd(scoreAtMinus, correction, y, y);
-        TensorPrimitives.Multiply(y, 1 / Math.Sqrt(alpha), y);
+        Update(y, score, scoreAtMinus, -Math.Sqrt(alphaNext), beta / 2, correction, 1 / Math.Sqrt(alpha));
+    }
+
+    /// <summary>
+    /// minus = ((score · a) + y) · b, one pass. Each element goes through the same three roundings in the
+    /// vector lanes and the scalar tail (no fused multiply-add), as the separate whole-array passes did.
+    /// </summary>
+    private static void IntermediatePoint(ReadOnlySpan<double> y, ReadOnlySpan<double> score, double a, double b, Span<double> minus)
+    {
+        int n = y.Length;
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        ref double sr = ref MemoryMarshal.GetReference(score);
+        ref double mr = ref MemoryMarshal.GetReference(minus);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var va = Vector512.Create(a);
+            var vb = Vector512.Create(b);
+            for (; i + 8 <= n; i += 8)
+            {
+                (((Vector512.LoadUnsafe(ref sr, (nuint)i) * va) + Vector512.LoadUnsafe(ref yr, (nuint)i)) * vb).StoreUnsafe(ref mr, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref mr, i) = ((Unsafe.Add(ref sr, i) * a) + Unsafe.Add(ref yr, i)) * b;
+        }
+    }
+
+    /// <summary>
+    /// y = ((s·h + y) + (s⁻·g + s)·c) · r per element in one pass (g = −√α_{t+1}, h = (1−α_t)/2,
+    /// c the correction, r = 1/√α_t), with the roundings of the former separate passes.
+    /// </summary>
+    private static void Update(Span<double> y, ReadOnlySpan<double> score, ReadOnlySpan<double> scoreAtMinus, double g, double h, double c, double r)
+    {
+        int n = y.Length;
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        ref double sr = ref MemoryMarshal.GetReference(score);
+        ref double mr = ref MemoryMarshal.GetReference(scoreAtMinus);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vg = Vector512.Create(g);
+            var vh = Vector512.Create(h);
+            var vc = Vector512.Create(c);
+            var vr = Vector512.Create(r);
+            for (; i + 8 <= n; i += 8)
+            {
+                Vector512<double> s = Vector512.LoadUnsafe(ref sr, (nuint)i);
+                Vector512<double> difference = (Vector512.LoadUnsafe(ref mr, (nuint)i) * vg) + s;
+                Vector512<double> half = (s * vh) + Vector512.LoadUnsafe(ref yr, (nuint)i);
+                (((difference * vc) + half) * vr).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            double s = Unsafe.Add(ref sr, i);
+            double difference = (Unsafe.Add(ref mr, i) * g) + s;
+            double half = (s * h) + Unsafe.Add(ref yr, i);
+            Unsafe.Add(ref yr, i) = ((difference * c) + half) * r;
+        }
     }
 
     /// <summary>
     /// Chain rule through both evaluations, with S = ∇s_t(Y_t), S⁻ = ∇s_{t+1}(Y_t⁻), ∂Y_t⁻/∂Y_t = √α_{t+1}(I − (1−α_{t+1})/2 · S):
-    /// √α_t J = I + ((1−α_t)/2 + c) S − c α_{t+1} S⁻ (I − (1−α_{t+1})/2 · S), c = (1−α_t)²/(4(1−α_{t+1})).
+    /// √α_t J = I + a S − b S⁻ (I − e S), a = (1−α_t)/2 + c, b = c α_{t+1}, e = (1−α_{t+1})/2,
+    /// c = (1−α_t)²/(4(1−α_{t+1})).
+    /// <para>
+    /// When the score offers low-rank Jacobians S = −κ₁ I + L₁, S⁻ = −κ₂ I + L₂ (and their ranks sum to
+    /// less than d), expanding gives √α_t J = s₀ I + (a − b e κ₂) L₁ − b f L₂ + b e L₂ L₁ with f = 1 + e κ₁ and
+    /// s₀ = 1 − a κ₁ + b κ₂ f, whose determinant <see cref="LowRankDeterminant.Composition"/> takes in
+    /// O((m₁+m₂)² d). Otherwise the dense d×d matrices are formed and factored.
+    /// </para>
     /// </summary>
     private static void AccumulateLogDeterminant(SamplerBlock block, int t, double[] logDet, double beta, double alphaNext, double betaNext, double correction)
     {
         NoiseSchedule schedule = block.Schedule;
+        int d = block.Dimension;
+        double alphaBar = schedule.AlphaBar(t);
+        double alphaBarNext = schedule.AlphaBar(t + 1);
+        double a = beta / 2 + correction;
+        double b = correction * alphaNext;
+        double e = betaNext / 2;
+        LowRankJacobian first = block.LowRankAtState;
+        LowRankJacobian second = block.LowRankAtIntermediate;
+        for (int i = 0; i < block.Rows; i++)
+        {
+            double logAbsDet;
+            if (block.Score.TryLowRankJacobian(block.Row(block.State, i), alphaBar, first)
+                && block.Score.TryLowRankJacobian(block.Row(block.Intermediate, i), alphaBarNext, second)
+                && first.Rank + second.Rank < d)
+            {
+                double kappa1 = first.Kappa;
+                double kappa2 = second.Kappa;
+                double f = 1 + (e * kappa1);
+                logAbsDet = LowRankDeterminant.Composition(
+                    s0MinusOne: (-a * kappa1) + (b * kappa2 * f),
+                    c1: a - (b * e * kappa2),
+                    c2: -b * f,
+                    c12: b * e,
+                    first,
+                    second,
+                    block.LowRankScratch(LowRankDeterminant.CompositionScratchLength(first.Rank, second.Rank)));
+            }
+            else
+            {
+                logAbsDet = DenseLogAbsDeterminant(block, i, alphaBar, alphaBarNext, beta, alphaNext, betaNext, correction);
+            }
+
+            logDet[i] += -0.5 * d * schedule.LogAlpha(t) + logAbsDet;
+        }
+    }
+
+    /// <summary>ln|det(√α_t J)| of row i from dense Jacobians: O(d³).</summary>
+    private static double DenseLogAbsDeterminant(SamplerBlock block, int i, double alphaBar, double alphaBarNext, double beta, double alphaNext, double betaNext, double correction)
+    {
         int d = block.Dimension;
         int dd = d * d;
         Span<double> scratch = block.JacobianScratch;
@@ -66,18 +174,13 @@ public sealed class AccOdeSampler : Sampler
         Span<double> jacobianAtMinus = scratch.Slice(dd, dd);
         Span<double> product = scratch.Slice(2 * dd, dd);
         Span<double> map = scratch.Slice(3 * dd, dd);
-        double alphaBar = schedule.AlphaBar(t);
-        double alphaBarNext = schedule.AlphaBar(t + 1);
-        for (int i = 0; i < block.Rows; i++)
-        {
-            block.Score.Jacobian(block.Row(block.State, i), alphaBar, jacobian);
-            block.Score.Jacobian(block.Row(block.Intermediate, i), alphaBarNext, jacobianAtMinus);
-            SquareMatrix.Multiply(jacobianAtMinus, jacobian, product, d);
-            TensorPrimitives.Multiply(jacobian, beta / 2 + correction, map);
-            TensorPrimitives.MultiplyAdd(jacobianAtMinus, -correction * alphaNext, map, map);
-            TensorPrimitives.MultiplyAdd(product, correction * alphaNext * betaNext / 2, map, map);
-            SquareMatrix.AddToDiagonal(map, 1.0, d);
-            logDet[i] += -0.5 * d * schedule.LogAlpha(t) + DenseLu.LogAbsDeterminant(map, d);
-        }
+        block.Score.Jacobian(block.Row(block.State, i), alphaBar, jacobian);
+        block.Score.Jacobian(block.Row(block.Intermediate, i), alphaBarNext, jacobianAtMinus);
+        SquareMatrix.Multiply(jacobianAtMinus, jacobian, product, d);
+        TensorPrimitives.Multiply(jacobian, beta / 2 + correction, map);
+        TensorPrimitives.MultiplyAdd(jacobianAtMinus, -correction * alphaNext, map, map);
+        TensorPrimitives.MultiplyAdd(product, correction * alphaNext * betaNext / 2, map, map);
+        SquareMatrix.AddToDiagonal(map, 1.0, d);
+        return DenseLu.LogAbsDeterminant(map, d);
     }
 }

@@ -13,6 +13,10 @@ namespace Diffusion.Verify.Samplers;
 public sealed class SamplerBlock
 {
     private readonly double[] _scoreScratch;
+    private double[]? _jacobianScratch;
+    private LowRankJacobian? _lowRankAtState;
+    private LowRankJacobian? _lowRankAtIntermediate;
+    private double[] _lowRankScratch = [];
 
     public SamplerBlock(NoiseSchedule schedule, IScore score, long seed, int capacity, bool accumulateLogDeterminant)
     {
@@ -32,8 +36,6 @@ public sealed class SamplerBlock
         if (accumulateLogDeterminant)
         {
             LogDeterminant = new double[capacity];
-            int dd = Dimension * Dimension;
-            JacobianScratch = new double[4 * dd];
         }
     }
 
@@ -77,8 +79,28 @@ public sealed class SamplerBlock
     /// <summary>Per-row accumulated ln|det J| of the map Y_T → Y_t, or null when not requested.</summary>
     public double[]? LogDeterminant { get; }
 
-    /// <summary>Scratch for dense Jacobians (4 d×d matrices), present when ln|det J| is accumulated.</summary>
-    public double[]? JacobianScratch { get; }
+    /// <summary>
+    /// Scratch for dense Jacobians (4 d×d matrices) when ln|det J| is accumulated, else null. Allocated on
+    /// first use: samplers whose score has a low-rank Jacobian never touch it, and at large d it is big.
+    /// </summary>
+    public double[]? JacobianScratch => LogDeterminant is null ? null : _jacobianScratch ??= new double[4 * Dimension * Dimension];
+
+    /// <summary>A reusable low-rank Jacobian for the score at the state (ln|det J| paths).</summary>
+    public LowRankJacobian LowRankAtState => _lowRankAtState ??= new LowRankJacobian(Dimension);
+
+    /// <summary>A reusable low-rank Jacobian for the score at the intermediate point.</summary>
+    public LowRankJacobian LowRankAtIntermediate => _lowRankAtIntermediate ??= new LowRankJacobian(Dimension);
+
+    /// <summary>Scratch of at least <paramref name="length"/> doubles for low-rank determinant algebra (grown, never shrunk).</summary>
+    public Span<double> LowRankScratch(int length)
+    {
+        if (_lowRankScratch.Length < length)
+        {
+            _lowRankScratch = new double[Math.Max(length, 2 * _lowRankScratch.Length)];
+        }
+
+        return _lowRankScratch.AsSpan(0, length);
+    }
 
     /// <summary>Extra per-block state a sampler may attach (e.g. a tangent map for multistep rules).</summary>
     public object? SamplerState { get; set; }

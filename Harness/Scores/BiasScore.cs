@@ -61,6 +61,9 @@ public sealed class BiasScore : IScore
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
         => Inner.LogAbsDetIdentityPlusScaledJacobian(x, alphaBar, scale);
 
+    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
+        => Inner.TryLowRankJacobian(x, alphaBar, destination);
+
     private static IScore CheckInner(IScore inner)
     {
         ArgumentNullException.ThrowIfNull(inner);

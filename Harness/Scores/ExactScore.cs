@@ -21,4 +21,7 @@ public sealed class ExactScore(IDiffusedTarget target) : IScore
 
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
         => Target.LogAbsDetIdentityPlusScaledJacobian(x, alphaBar, scale);
+
+    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
+        => Target.TryLowRankJacobian(x, alphaBar, destination);
 }

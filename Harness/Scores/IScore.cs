@@ -20,4 +20,10 @@ public interface IScore
 
     /// <summary>ln|det(I + c ∇s(x, ᾱ))| of this score (K×K algebra where the structure allows).</summary>
     double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale);
+
+    /// <summary>
+    /// ∇s(x, ᾱ) as −κ I + P C Qᵀ with small rank (perturbation included) into <paramref name="destination"/>,
+    /// or false when this score has no such form and callers must use <see cref="Jacobian"/>.
+    /// </summary>
+    bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination) => false;
 }

@@ -23,6 +23,9 @@ public sealed class OscillatoryScore : IScore
     [ThreadStatic]
     private static double[]? t_matrix;
 
+    [ThreadStatic]
+    private static LowRankJacobian? t_lowRank;
+
     private readonly double[] _amplitudeDirection;
     private readonly double[] _frequencyDirection;
 
@@ -106,10 +109,10 @@ public sealed class OscillatoryScore : IScore
     }
 
     /// <summary>
-    /// ln|det(I + c∇s_inner + c a u vᵀ)| with a = ε√2ω cos θ. The rank-one term would need (I + c∇s_inner)⁻¹u
-    /// for the matrix determinant lemma, which <see cref="IScore"/> does not offer, so this forms the dense
-    /// matrix and factors it (O(d³), one d×d buffer per thread). Where a = 0 the inner score's structured
-    /// determinant is returned unchanged.
+    /// ln|det(I + c∇s_inner + c a u vᵀ)| with a = ε√2ω cos θ. When the inner score has a low-rank Jacobian the
+    /// rank-one term is appended to it and the determinant lemma applies (O(m² d)); otherwise this forms the
+    /// dense matrix and factors it (O(d³), one d×d buffer per thread). Where a = 0 the inner score's
+    /// structured determinant is returned unchanged.
     /// </summary>
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
     {
@@ -120,6 +123,17 @@ public sealed class OscillatoryScore : IScore
         }
 
         int d = Dimension;
+        if (t_lowRank is null || t_lowRank.Dimension != d)
+        {
+            t_lowRank = new LowRankJacobian(d);
+        }
+
+        if (Inner.TryLowRankJacobian(x, alphaBar, t_lowRank) && t_lowRank.Rank + 1 < d)
+        {
+            t_lowRank.AppendRankOne(_amplitudeDirection, _frequencyDirection, coefficient);
+            return LowRankDeterminant.IdentityPlusScaled(t_lowRank, scale);
+        }
+
         int size = d * d;
         if (t_matrix is null || t_matrix.Length < size)
         {
@@ -136,6 +150,18 @@ public sealed class OscillatoryScore : IScore
         }
 
         return DenseLu.LogAbsDeterminant(matrix, d);
+    }
+
+    /// <summary>The inner score's low-rank Jacobian with ε√2ω cos θ · u vᵀ appended as one more column pair.</summary>
+    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
+    {
+        if (!Inner.TryLowRankJacobian(x, alphaBar, destination))
+        {
+            return false;
+        }
+
+        destination.AppendRankOne(_amplitudeDirection, _frequencyDirection, JacobianCoefficient(x));
+        return true;
     }
 
     /// <summary>a(x) = ε√2 ω cos θ(x), the size of the rank-one Jacobian term.</summary>

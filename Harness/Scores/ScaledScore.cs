@@ -50,4 +50,16 @@ public sealed class ScaledScore : IScore
     /// <summary>I + c(1+δ)∇s: the inner score's determinant at the scale c(1 + δ), with its structure kept.</summary>
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
         => Inner.LogAbsDetIdentityPlusScaledJacobian(x, alphaBar, scale * _factor);
+
+    /// <summary>(1 + δ)(−κ I + P C Qᵀ): κ and C scale.</summary>
+    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
+    {
+        if (!Inner.TryLowRankJacobian(x, alphaBar, destination))
+        {
+            return false;
+        }
+
+        destination.Scale(_factor);
+        return true;
+    }
 }

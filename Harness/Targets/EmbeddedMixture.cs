@@ -219,6 +219,25 @@ public sealed class EmbeddedMixture : IDiffusedTarget
         }
     }
 
+    /// <summary>∇s = −I/v⊥ + U (∇s^U(Uᵀx) + I_r/v⊥) Uᵀ: rank r with P = Q = U.</summary>
+    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.LowRankJacobian destination)
+    {
+        int r = CoreDimension;
+        Span<double> u = stackalloc double[r];
+        Project(x, u);
+        double inverseVPerp = 1.0 / ComplementDiffusedVariance(alphaBar);
+        destination.Reset(inverseVPerp, r, sharedFactors: true);
+        Span<double> core = destination.Core;
+        Core.Jacobian(u, alphaBar, core);
+        for (int j = 0; j < r; j++)
+        {
+            core[(j * r) + j] += inverseVPerp;
+            BasisVector(j).CopyTo(destination.Left(j));
+        }
+
+        return true;
+    }
+
     /// <summary>ln|det(I + c∇s)| = (d − r) ln|1 − c/v⊥| + ln|det(I_r + c∇s^U)|.</summary>
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
     {

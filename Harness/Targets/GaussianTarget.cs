@@ -187,6 +187,10 @@ public sealed class GaussianTarget : IDiffusedTarget
         return sum;
     }
 
+    /// <summary>Isotropic: ∇s = −I/v, rank 0. Otherwise Q diag(−1/c_j) Qᵀ has no small-rank form: false.</summary>
+    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.LowRankJacobian destination)
+        => IsIsotropic && _closedForms.TryLowRankJacobian(x, alphaBar, destination);
+
     public double ComponentKlToStandardNormal(double alphaBar) => _closedForms.ComponentKlToStandardNormal(alphaBar);
 
     public void SampleData(long seed, long sampleIndex, Span<double> x) => _closedForms.SampleData(seed, sampleIndex, x);

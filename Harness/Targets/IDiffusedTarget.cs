@@ -36,6 +36,12 @@ public interface IDiffusedTarget
     double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale);
 
     /// <summary>
+    /// ∇s(x, ᾱ) as −κ I + P C Qᵀ with small rank into <paramref name="destination"/> (isotropic components:
+    /// rank K; embedded: rank r), or false when the target has no such form (callers use <see cref="Jacobian"/>).
+    /// </summary>
+    bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.LowRankJacobian destination) => false;
+
+    /// <summary>
     /// Σ_k π_k KL(N_k(ᾱ) ‖ N(0, I)) over the mixture's components at level ᾱ (a Gaussian is one component):
     /// the convexity bound on KL(q_t ‖ N(0, I)) behind the start error (DESIGN §2).
     /// </summary>

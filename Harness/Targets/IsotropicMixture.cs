@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
-using Diffusion.Verify.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Diffusion.Verify.Randomness;
 
 namespace Diffusion.Verify.Targets;
@@ -15,8 +17,13 @@ public sealed class IsotropicMixture : IDiffusedTarget
     private readonly double[] _means;
     private readonly double[] _meanNormsSquared;
     private readonly double[] _variances;
+    private readonly int _paddedComponents;
+
 
     private readonly string? _description;
+
+    [ThreadStatic]
+    private static Scores.LowRankJacobian? t_lowRank;
 
     /// <param name="description">Overrides the default "gmm(K=…,d=…,isotropic)" label (e.g. for random-gmm).</param>
     public IsotropicMixture(IReadOnlyList<double> weights, IReadOnlyList<double[]> means, IReadOnlyList<double> variances, string? description = null)
@@ -49,6 +56,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
         }
 
         _variances = variances.ToArray();
+        _paddedComponents = (k + 7) / 8 * 8;
         _description = description;
     }
 
@@ -67,48 +75,39 @@ public sealed class IsotropicMixture : IDiffusedTarget
     /// <summary>v_k(ᾱ) = ᾱ σ_k² + 1 − ᾱ.</summary>
     public double DiffusedVariance(int k, double alphaBar) => alphaBar * _variances[k] + (1.0 - alphaBar);
 
-    public int ScratchLength(int rows) => 2 * Components;
+    /// <summary>Per-level component constants, then a chunk's logits/weights, coefficients and per-row scalars.</summary>
+    public int ScratchLength(int rows) => ScratchFor(Math.Clamp(rows, 1, ChunkRows));
 
     public double LogDensity(ReadOnlySpan<double> x, double alphaBar)
     {
-        Span<double> logits = stackalloc double[Components];
-        Logits(x, alphaBar, logits);
-        return Elementary.LogSumExp(logits);
+        int length = ScratchFor(1);
+        Span<double> scratch = length <= 1024 ? stackalloc double[length] : new double[length];
+        return ScoreChunk(x, 1, alphaBar, default, scratch, FillLevelConstants(alphaBar, scratch, 1), out _);
     }
 
+    /// <summary>
+    /// Rows go in chunks of up to 16 (so x stays in L1 between passes), each in three passes: |x|² and
+    /// the K dot products x·μ_k (a 4-components-per-pass kernel), then per row the logits and a
+    /// log-sum-exp softmax 8 components at a time, then s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k in one pass over
+    /// d. Passes over many independent rows let the CPU overlap one row's latency chain with the next
+    /// row's work; nothing in a row's arithmetic depends on the others. Everything that depends only on ᾱ
+    /// is computed once per call; nothing is allocated.
+    /// </summary>
     public void ScoreBlock(ReadOnlySpan<double> x, int rows, double alphaBar, Span<double> score, Span<double> scratch, Span<double> logDensity = default)
     {
         int d = Dimension;
-        int k = Components;
-        Span<double> logits = scratch[..k];
-        Span<double> coefficients = scratch.Slice(k, k);
-        double rootAlphaBar = Math.Sqrt(alphaBar);
-        for (int r = 0; r < rows; r++)
+        int chunk = Math.Clamp(rows, 1, ChunkRows);
+        ChunkLayout layout = FillLevelConstants(alphaBar, scratch, chunk);
+        for (int first = 0; first < rows; first += chunk)
         {
-            ReadOnlySpan<double> xr = x.Slice(r * d, d);
-            Span<double> sr = score.Slice(r * d, d);
-            Logits(xr, alphaBar, logits);
-            double logNormaliser = Softmax(logits);
+            int n = Math.Min(chunk, rows - first);
+            double lse = ScoreChunk(x.Slice(first * d, n * d), n, alphaBar, score.Slice(first * d, n * d), scratch, layout, out _);
             if (!logDensity.IsEmpty)
             {
-                logDensity[r] = logNormaliser;
-            }
-
-            // s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k
-            double kappa = 0;
-            for (int c = 0; c < k; c++)
-            {
-                double v = DiffusedVariance(c, alphaBar);
-                kappa += logits[c] / v;
-                coefficients[c] = logits[c] * rootAlphaBar / v;
-            }
-
-            TensorPrimitives.Multiply(xr, -kappa, sr);
-            for (int c = 0; c < k; c++)
-            {
-                if (coefficients[c] != 0)
+                logDensity[first] = lse;
+                for (int r = 1; r < n; r++)
                 {
-                    TensorPrimitives.MultiplyAdd(Mean(c), coefficients[c], sr, sr);
+                    logDensity[first + r] = scratch[layout.LogNormaliser + r];
                 }
             }
         }
@@ -119,15 +118,12 @@ public sealed class IsotropicMixture : IDiffusedTarget
         int d = Dimension;
         int k = Components;
         Span<double> w = stackalloc double[k];
-        Logits(x, alphaBar, w);
-        Softmax(w);
+        PosteriorWeights(x, alphaBar, w, out double kappa);
         var g = new double[k * d];
         var s = new double[d];
         FillGradients(x, alphaBar, g);
-        double kappa = 0;
         for (int c = 0; c < k; c++)
         {
-            kappa += w[c] / DiffusedVariance(c, alphaBar);
             TensorPrimitives.MultiplyAdd(g.AsSpan(c * d, d), w[c], s, s);
         }
 
@@ -146,52 +142,76 @@ public sealed class IsotropicMixture : IDiffusedTarget
         }
     }
 
+    /// <summary>
+    /// I + c∇s = a I + c G C Gᵀ with a = 1 − cκ, C = diag(w) − w wᵀ, so by the matrix determinant lemma
+    /// ln|det| = (d − K) ln|a| + ln|det(a I_K + c C GᵀG)| (<see cref="Scores.LowRankDeterminant.IdentityPlusScaled"/>);
+    /// G is built in a per-thread buffer, so nothing is allocated per call.
+    /// </summary>
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
+    {
+        if (t_lowRank is null || t_lowRank.Dimension != Dimension)
+        {
+            t_lowRank = new Scores.LowRankJacobian(Dimension);
+        }
+
+        TryLowRankJacobian(x, alphaBar, t_lowRank);
+        return Scores.LowRankDeterminant.IdentityPlusScaled(t_lowRank, scale);
+    }
+
+    /// <summary>
+    /// ∇s = −κ I + G (diag(w) − w wᵀ) Gᵀ, G = [g_1 … g_K], g_k = −(x − √ᾱ μ_k)/v_k: rank K with P = Q = G
+    /// (rank 0 for a single component, whose C = w − w² is exactly 0).
+    /// </summary>
+    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.LowRankJacobian destination)
     {
         int d = Dimension;
         int k = Components;
-        Span<double> w = stackalloc double[k];
-        Logits(x, alphaBar, w);
-        Softmax(w);
-        double kappa = 0;
+        Span<double> w = k <= 256 ? stackalloc double[k] : new double[k];
+        PosteriorWeights(x, alphaBar, w, out double kappa);
+        int rank = k == 1 ? 0 : k;
+        destination.Reset(kappa, rank, sharedFactors: true);
+        if (rank == 0)
+        {
+            return true;
+        }
+
+        double rootAlphaBar = Math.Sqrt(alphaBar);
+        Span<double> core = destination.Core;
         for (int c = 0; c < k; c++)
         {
-            kappa += w[c] / DiffusedVariance(c, alphaBar);
-        }
-
-        // I + c∇s = a I + c G C Gᵀ with a = 1 − cκ, C = diag(w) − w wᵀ;
-        // det = a^d det(I_K + (c/a) C GᵀG)  (matrix determinant lemma).
-        double a = 1.0 - scale * kappa;
-        Span<double> g = k * d <= 4096 ? stackalloc double[k * d] : new double[k * d];
-        FillGradients(x, alphaBar, g);
-        Span<double> gram = stackalloc double[k * k];
-        for (int i = 0; i < k; i++)
-        {
-            for (int j = 0; j <= i; j++)
+            double v = DiffusedVariance(c, alphaBar);
+            Gradient(x, Mean(c), rootAlphaBar / v, -1.0 / v, destination.Left(c));
+            for (int l = 0; l < k; l++)
             {
-                double v = TensorPrimitives.Dot<double>(g.Slice(i * d, d), g.Slice(j * d, d));
-                gram[i * k + j] = v;
-                gram[j * k + i] = v;
+                core[(c * k) + l] = (c == l ? w[c] : 0.0) - (w[c] * w[l]);
             }
         }
 
-        Span<double> m = stackalloc double[k * k];
-        for (int i = 0; i < k; i++)
-        {
-            for (int j = 0; j < k; j++)
-            {
-                double sum = 0;
-                for (int l = 0; l < k; l++)
-                {
-                    double cil = (i == l ? w[i] : 0.0) - w[i] * w[l];
-                    sum += cil * gram[l * k + j];
-                }
+        return true;
+    }
 
-                m[i * k + j] = (i == j ? 1.0 : 0.0) + scale / a * sum;
+    /// <summary>g = a μ + b x in one pass (a = √ᾱ/v, b = −1/v).</summary>
+    private static void Gradient(ReadOnlySpan<double> x, ReadOnlySpan<double> mean, double a, double b, Span<double> g)
+    {
+        int d = x.Length;
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double mr = ref MemoryMarshal.GetReference(mean);
+        ref double gr = ref MemoryMarshal.GetReference(g);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var va = Vector512.Create(a);
+            var vb = Vector512.Create(b);
+            for (; i + 8 <= d; i += 8)
+            {
+                Vector512.FusedMultiplyAdd(vb, Vector512.LoadUnsafe(ref xr, (nuint)i), va * Vector512.LoadUnsafe(ref mr, (nuint)i)).StoreUnsafe(ref gr, (nuint)i);
             }
         }
 
-        return d * Math.Log(Math.Abs(a)) + DenseLu.LogAbsDeterminant(m, k);
+        for (; i < d; i++)
+        {
+            Unsafe.Add(ref gr, i) = Math.FusedMultiplyAdd(b, Unsafe.Add(ref xr, i), a * Unsafe.Add(ref mr, i));
+        }
     }
 
     public double ComponentKlToStandardNormal(double alphaBar)
@@ -213,19 +233,178 @@ public sealed class IsotropicMixture : IDiffusedTarget
         TensorPrimitives.MultiplyAdd(x, Math.Sqrt(_variances[c]), Mean(c), x);
     }
 
-    /// <summary>ln π_k + ln N(x; √ᾱ μ_k, v_k I) for each k.</summary>
-    private void Logits(ReadOnlySpan<double> x, double alphaBar, Span<double> logits)
+    /// <summary>w_k(x) = softmax_k(ln π_k + ln N(x; √ᾱ μ_k, v_k I)), by the same arithmetic as <see cref="ScoreBlock"/>.</summary>
+    private void PosteriorWeights(ReadOnlySpan<double> x, double alphaBar, Span<double> weights, out double kappa)
+    {
+        int length = ScratchFor(1);
+        Span<double> scratch = length <= 1024 ? stackalloc double[length] : new double[length];
+        ChunkLayout layout = FillLevelConstants(alphaBar, scratch, 1);
+        ScoreChunk(x, 1, alphaBar, default, scratch, layout, out kappa);
+        scratch.Slice(layout.Weights, Components).CopyTo(weights);
+    }
+
+    /// <summary>Rows per chunk of <see cref="ScoreBlock"/>: 16 rows of d = 64 are 8 KiB, well inside L1.</summary>
+    private const int ChunkRows = 16;
+
+    // Scratch layout, in slots of K̃ = K rounded up to a multiple of 8: five per-level constant vectors,
+    // then per chunk row a weight vector and a coefficient vector, then three per-row scalars. The padding
+    // components have 1/v = 0, √ᾱ/v = 0 and logit constant −∞, so their weights are exactly 0 and whole
+    // 8-wide vectors can be used for the per-row softmax.
+    private const int InverseVarianceSlot = 0;
+    private const int HalfInverseVarianceSlot = 1;
+    private const int LogitConstantSlot = 2;
+    private const int MeanTermSlot = 3;
+    private const int MeanCoefficientSlot = 4;
+    private const int LevelSlots = 5;
+
+    private int ScratchFor(int chunk) => (LevelSlots * _paddedComponents) + (chunk * ((2 * _paddedComponents) + 3));
+
+    /// <summary>Fills 1/v_k, ½/v_k, ln π_k − ½ d ln(2π v_k), ᾱ|μ_k|², √ᾱ/v_k (each padded to K̃) and clears the chunk area.</summary>
+    private ChunkLayout FillLevelConstants(double alphaBar, Span<double> scratch, int chunk)
+    {
+        int k = Components;
+        int kp = _paddedComponents;
+        double rootAlphaBar = Math.Sqrt(alphaBar);
+        scratch[..ScratchFor(chunk)].Clear();
+        for (int c = 0; c < kp; c++)
+        {
+            if (c >= k)
+            {
+                scratch[(LogitConstantSlot * kp) + c] = double.NegativeInfinity;
+                continue;
+            }
+
+            double v = DiffusedVariance(c, alphaBar);
+            double inverse = 1.0 / v;
+            scratch[(InverseVarianceSlot * kp) + c] = inverse;
+            scratch[(HalfInverseVarianceSlot * kp) + c] = 0.5 * inverse;
+            scratch[(LogitConstantSlot * kp) + c] = _logWeights[c] - 0.5 * Dimension * Math.Log(2 * Math.PI * v);
+            scratch[(MeanTermSlot * kp) + c] = alphaBar * _meanNormsSquared[c];
+            scratch[(MeanCoefficientSlot * kp) + c] = rootAlphaBar * inverse;
+        }
+
+        int weights = LevelSlots * kp;
+        int coefficients = weights + (chunk * kp);
+        int squaredNorm = coefficients + (chunk * kp);
+        return new ChunkLayout(weights, coefficients, squaredNorm, squaredNorm + chunk, squaredNorm + (2 * chunk));
+    }
+
+    /// <summary>Offsets of a chunk's per-row data in the scratch.</summary>
+    private readonly record struct ChunkLayout(int Weights, int Coefficients, int SquaredNorm, int Kappa, int LogNormaliser);
+
+    /// <summary>
+    /// For n ≤ chunk rows: per row the posterior weights w_k, the score coefficients w_k √ᾱ / v_k,
+    /// κ = Σ_k w_k / v_k and ln q_t(x) into the chunk area, and the score into <paramref name="score"/>
+    /// unless it is empty. Logits are ln π_k − ½ d ln(2π v_k) − |x − √ᾱ μ_k|² / (2 v_k) with the squared
+    /// distance formed as |x|² − 2√ᾱ x·μ_k + ᾱ|μ_k|² and clamped at 0 against cancellation.
+    /// Returns ln q_t of row 0 and its κ.
+    /// </summary>
+    private double ScoreChunk(ReadOnlySpan<double> x, int n, double alphaBar, Span<double> score, Span<double> scratch, ChunkLayout layout, out double kappa0)
     {
         int d = Dimension;
-        double xx = TensorPrimitives.Dot(x, x);
-        double rootAlphaBar = Math.Sqrt(alphaBar);
-        for (int c = 0; c < Components; c++)
+        int k = Components;
+        int kp = _paddedComponents;
+        ref double s = ref MemoryMarshal.GetReference(scratch);
+        ref double x0 = ref MemoryMarshal.GetReference(x);
+        int row = 0;
+        for (; row + 4 <= n; row += 4)
         {
-            double v = DiffusedVariance(c, alphaBar);
-            double distance2 = xx - 2 * rootAlphaBar * TensorPrimitives.Dot(x, Mean(c)) + alphaBar * _meanNormsSquared[c];
-            distance2 = Math.Max(distance2, 0.0);
-            logits[c] = _logWeights[c] - 0.5 * d * Math.Log(2 * Math.PI * v) - 0.5 * distance2 / v;
+            IsotropicMixtureKernel.SquaredNorms4(ref Unsafe.Add(ref x0, row * d), d, ref Unsafe.Add(ref s, layout.SquaredNorm + row));
+            IsotropicMixtureKernel.DotsWithRows4(ref Unsafe.Add(ref x0, row * d), d, _means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)), kp);
         }
+
+        for (; row < n; row++)
+        {
+            ReadOnlySpan<double> xr = x.Slice(row * d, d);
+            Unsafe.Add(ref s, layout.SquaredNorm + row) = IsotropicMixtureKernel.Dot(xr, xr);
+            IsotropicMixtureKernel.DotsWithRows1(ref Unsafe.Add(ref x0, row * d), d, _means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)));
+        }
+
+        // The softmax in three passes over the rows, each short enough that the CPU keeps several rows'
+        // latency chains (the exponential above all) in flight at once.
+        var twoRootAlphaBar = Vector512.Create(2 * Math.Sqrt(alphaBar));
+        for (int r = 0; r < n; r++)
+        {
+            ref double logits = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
+            var squaredNorm = Vector512.Create(Unsafe.Add(ref s, layout.SquaredNorm + r));
+            Vector512<double> max = Vector512.Create(double.NegativeInfinity);
+            for (int c = 0; c < kp; c += 8)
+            {
+                Vector512<double> dot = Vector512.LoadUnsafe(ref logits, (nuint)c);
+                Vector512<double> distance2 = Vector512.Max(squaredNorm - (twoRootAlphaBar * dot) + Vector512.LoadUnsafe(ref s, (nuint)((MeanTermSlot * kp) + c)), Vector512<double>.Zero);
+                Vector512<double> logit = Vector512.LoadUnsafe(ref s, (nuint)((LogitConstantSlot * kp) + c)) - (Vector512.LoadUnsafe(ref s, (nuint)((HalfInverseVarianceSlot * kp) + c)) * distance2);
+                logit.StoreUnsafe(ref logits, (nuint)c);
+                max = Vector512.MaxNative(max, logit);
+            }
+
+            Unsafe.Add(ref s, layout.LogNormaliser + r) = HorizontalMax(max);
+        }
+
+        for (int r = 0; r < n; r++)
+        {
+            ref double exponents = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
+            var largest = Vector512.Create(Unsafe.Add(ref s, layout.LogNormaliser + r));
+            Vector512<double> total = Vector512<double>.Zero;
+            for (int c = 0; c < kp; c += 8)
+            {
+                Vector512<double> e = IsotropicMixtureKernel.Exp(Vector512.LoadUnsafe(ref exponents, (nuint)c) - largest);
+                e.StoreUnsafe(ref exponents, (nuint)c);
+                total += e;
+            }
+
+            Unsafe.Add(ref s, layout.Kappa + r) = HorizontalSum(total);
+        }
+
+        for (int r = 0; r < n; r++)
+        {
+            ref double weights = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
+            ref double coefficients = ref Unsafe.Add(ref s, layout.Coefficients + (r * kp));
+            double sum = Unsafe.Add(ref s, layout.Kappa + r);
+            var inverse = Vector512.Create(1.0 / sum);
+            Vector512<double> kappaSum = Vector512<double>.Zero;
+            for (int c = 0; c < kp; c += 8)
+            {
+                Vector512<double> w = Vector512.LoadUnsafe(ref weights, (nuint)c) * inverse;
+                w.StoreUnsafe(ref weights, (nuint)c);
+                kappaSum += w * Vector512.LoadUnsafe(ref s, (nuint)((InverseVarianceSlot * kp) + c));
+                (w * Vector512.LoadUnsafe(ref s, (nuint)((MeanCoefficientSlot * kp) + c))).StoreUnsafe(ref coefficients, (nuint)c);
+            }
+
+            Unsafe.Add(ref s, layout.Kappa + r) = HorizontalSum(kappaSum);
+            Unsafe.Add(ref s, layout.LogNormaliser + r) += Math.Log(sum);
+        }
+
+        if (!score.IsEmpty)
+        {
+            // s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k
+            ref double out0 = ref MemoryMarshal.GetReference(score);
+            int r = 0;
+            for (; r + 4 <= n; r += 4)
+            {
+                IsotropicMixtureKernel.Combine4(ref Unsafe.Add(ref x0, r * d), d, ref Unsafe.Add(ref s, layout.Kappa + r), ref Unsafe.Add(ref s, layout.Coefficients + (r * kp)), kp, _means, k, ref Unsafe.Add(ref out0, r * d));
+            }
+
+            for (; r < n; r++)
+            {
+                IsotropicMixtureKernel.Combine(x.Slice(r * d, d), Unsafe.Add(ref s, layout.Kappa + r), scratch.Slice(layout.Coefficients + (r * kp), k), _means, k, score.Slice(r * d, d));
+            }
+        }
+
+        kappa0 = Unsafe.Add(ref s, layout.Kappa);
+        return Unsafe.Add(ref s, layout.LogNormaliser);
+    }
+
+    private static double HorizontalSum(Vector512<double> v)
+    {
+        Vector256<double> h = v.GetLower() + v.GetUpper();
+        return (h.GetElement(0) + h.GetElement(1)) + (h.GetElement(2) + h.GetElement(3));
+    }
+
+    private static double HorizontalMax(Vector512<double> v)
+    {
+        Vector256<double> h = Vector256.MaxNative(v.GetLower(), v.GetUpper());
+        Vector128<double> q = Vector128.MaxNative(h.GetLower(), h.GetUpper());
+        return Math.Max(q.GetElement(0), q.GetElement(1));
     }
 
     /// <summary>g_k = −(x − √ᾱ μ_k) / v_k, K×d row-major.</summary>
@@ -240,17 +419,5 @@ public sealed class IsotropicMixture : IDiffusedTarget
             TensorPrimitives.Multiply(Mean(c), rootAlphaBar / v, gc);
             TensorPrimitives.MultiplyAdd(x, -1.0 / v, gc, gc);
         }
-    }
-
-    /// <summary>Replaces logits by softmax weights in place; returns the log-sum-exp.</summary>
-    private static double Softmax(Span<double> logits)
-    {
-        double lse = Elementary.LogSumExp(logits);
-        for (int c = 0; c < logits.Length; c++)
-        {
-            logits[c] = Math.Exp(logits[c] - lse);
-        }
-
-        return lse;
     }
 }
