@@ -21,7 +21,11 @@ public sealed class PointEvaluator
         IScore score = point.Perturbation.Apply(new ExactScore(target));
         var request = new EvaluationRequest(
             sampler, schedule, target, score, point.Experiment.Start, point.Experiment.Method,
-            point.Experiment.Samples, point.Experiment.Seed, cancellation);
+            point.Experiment.Samples, point.Experiment.Seed, cancellation)
+        {
+            // The score-error sweep reports TV, KL and the realised errors; the path KL of a perturbed score is not asked for.
+            IncludePathKl = point.Perturbation.IsExact,
+        };
         DistanceReport report = DistanceEvaluator.Evaluate(request);
 
         var measured = new List<(string Metric, Estimate Value, double? Floor)>

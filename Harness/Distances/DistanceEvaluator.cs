@@ -80,6 +80,11 @@ public static class DistanceEvaluator
 
         IScore? score = request.ScoreIsExact ? null : request.Score;
         DistanceReport marginal = DensityPropagation.Evaluate(request.Sampler, request.Schedule, request.Target, request.Start, new DensityPropagationOptions { Score = score });
+        if (!request.IncludePathKl)
+        {
+            return marginal;
+        }
+
         Estimate path = PathKlQuadrature.Evaluate(request.Sampler, request.Schedule, request.Target, request.Start, new PathKlQuadratureOptions { Score = score });
         return marginal with { PathKl = path };
     }

@@ -15,7 +15,8 @@ public sealed record EvaluationRequest(
     DistanceMethod Method = DistanceMethod.Auto,
     int Samples = 100_000,
     long Seed = 1,
-    CancellationToken Cancellation = default)
+    CancellationToken Cancellation = default,
+    bool IncludePathKl = true)
 {
     /// <summary>Whether the sampler sees the target's exact score (closed-form evaluators need it).</summary>
     public bool ScoreIsExact => Score is ExactScore exact && ReferenceEquals(exact.Target, Target);

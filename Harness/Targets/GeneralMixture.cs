@@ -478,7 +478,7 @@ public sealed class GeneralMixture : IDiffusedTarget
     private void SubtractPrecision(int c, ReadOnlySpan<double> inv, double weight, Span<double> jacobian, Span<double> work)
     {
         int d = Dimension;
-        if (_eigenvectors[c] is not { } q)
+        if (_eigenvectors[c] is null)
         {
             for (int i = 0; i < d; i++)
             {
@@ -488,19 +488,64 @@ public sealed class GeneralMixture : IDiffusedTarget
             return;
         }
 
+        ReadOnlySpan<double> precision = PrecisionAtLevel(c, inv);
+        TensorPrimitives.MultiplyAdd(precision, -weight, jacobian[..(d * d)], jacobian[..(d * d)]);
+    }
+
+    /// <summary>
+    /// P_k = Q_k diag(1/c_k) Q_kᵀ at the level whose 1/c is <paramref name="inv"/>. Samplers ask for many
+    /// Jacobians at one level in a row, so the K dense precisions of the last level are kept per thread
+    /// (O(d³) once per level instead of once per point).
+    /// </summary>
+    private ReadOnlySpan<double> PrecisionAtLevel(int c, ReadOnlySpan<double> inv)
+    {
+        int d = Dimension;
+        PrecisionCache cache = t_precisions ??= new PrecisionCache();
+        if (!ReferenceEquals(cache.Owner, this) || cache.Matrices.Length != Components * d * d)
+        {
+            cache.Owner = this;
+            cache.Matrices = new double[Components * d * d];
+            cache.Inverse = new double[Components * d];
+            cache.Valid = new bool[Components];
+        }
+
+        Span<double> cachedInverse = cache.Inverse.AsSpan(c * d, d);
+        Span<double> matrix = cache.Matrices.AsSpan(c * d * d, d * d);
+        if (cache.Valid[c] && cachedInverse.SequenceEqual(inv))
+        {
+            return matrix;
+        }
+
+        double[] q = _eigenvectors[c]!;
+        Span<double> work = d <= 256 ? stackalloc double[d] : new double[d];
         for (int i = 0; i < d; i++)
         {
             TensorPrimitives.Multiply(q.AsSpan(i * d, d), inv, work);
             for (int l = 0; l <= i; l++)
             {
-                double p = weight * TensorPrimitives.Dot<double>(work, q.AsSpan(l * d, d));
-                jacobian[i * d + l] -= p;
-                if (l != i)
-                {
-                    jacobian[l * d + i] -= p;
-                }
+                double v = TensorPrimitives.Dot<double>(work, q.AsSpan(l * d, d));
+                matrix[i * d + l] = v;
+                matrix[l * d + i] = v;
             }
         }
+
+        inv.CopyTo(cachedInverse);
+        cache.Valid[c] = true;
+        return matrix;
+    }
+
+    [ThreadStatic]
+    private static PrecisionCache? t_precisions;
+
+    private sealed class PrecisionCache
+    {
+        public GeneralMixture? Owner { get; set; }
+
+        public double[] Matrices { get; set; } = [];
+
+        public double[] Inverse { get; set; } = [];
+
+        public bool[] Valid { get; set; } = [];
     }
 
     /// <summary>Replaces logits by softmax weights in place; returns the log-sum-exp.</summary>
