@@ -41,8 +41,8 @@ public sealed class ConfigValidationTests : IDisposable
         { "unknown schedule", Mutate(c => c["schedules"] = Json("""[{ "kind": "sigmoid" }]""")), "$.schedules[0].kind", "\"sigmoid\"", "known schedules: li2024, logsnr" },
         { "parameter of another schedule", Mutate(c => c["schedules"] = Json("""[{ "kind": "linear", "c0": 3 }]""")), "$.schedules[0].c0", "3", "unknown key; allowed here: kind" },
         { "repeated schedule", Mutate(c => c["schedules"] = Json("""[{ "kind": "logsnr" }, { "kind": "logsnr", "lambdaMax": 9 }]""")), "$.schedules[1]", "logsnr(9,-40)", "repeats x.json:$.schedules[0]" },
-        { "li2024 beta above 1 at small T", Mutate(c => { c["schedules"] = Json("""[{ "kind": "li2024" }]"""); c["steps"] = Json("[8, 64]"); }), "$.schedules[0].c1", "6", "c1·ln T / T < 1" },
-        { "linear schedule needs T >= 21", Mutate(c => { c["schedules"] = Json("""[{ "kind": "linear" }]"""); c["steps"] = Json("[64, 10]"); }), "$.steps[1]", "10", "use T ≥ 21" },
+        { "li2024 beta above 1 at every T", Mutate(c => { c["schedules"] = Json("""[{ "kind": "li2024" }]"""); c["steps"] = Json("[8, 12]"); }), "$.schedules[0].c1", "6", "c1·ln T / T < 1" },
+        { "linear schedule needs T >= 21", Mutate(c => { c["schedules"] = Json("""[{ "kind": "linear" }]"""); c["steps"] = Json("[10, 12]"); }), "$.steps[0]", "10", "use T ≥ 21" },
         { "logsnr range upside down", Mutate(c => c["schedules"] = Json("""[{ "kind": "logsnr", "lambdaMin": 20 }]""")), "$.schedules[0].lambdaMin", "20", "below lambdaMax" },
         { "perturbation without magnitude", Mutate(c => c["perturbations"] = Json("""[{ "kind": "scaled" }]""")), "$.perturbations[0].magnitude", "(missing)", "required" },
         { "perturbation field of another kind", Mutate(c => c["perturbations"] = Json("""[{ "kind": "scaled", "magnitude": 0.1, "omega": 3 }]""")), "$.perturbations[0].omega", "3", "allowed here: kind, magnitude" },
@@ -88,6 +88,20 @@ public sealed class ConfigValidationTests : IDisposable
         Assert.True(error.Value == value, $"{description}: value {error.Value}");
         Assert.Contains(allowed, error.Expectation);
         Assert.StartsWith($"x.json:{field} = {value}: ", error.Message);
+    }
+
+    [Fact]
+    public void AScheduleValidAtSomeStepsSkipsTheOthersWithAWarning()
+    {
+        string path = _scratch.Write("partial.json", PipelineTestFiles.SmallConfig("partial", steps: "[16, 32, 64]", extra: ""","schedules": [ { "kind": "li2024" }, { "kind": "logsnr" } ]""").Replace("""  "schedules": [ { "kind": "logsnr" } ],""", ""));
+        var (code, output, error) = PipelineTestFiles.Cli("validate", path);
+        Assert.True(code == 0, error);
+        Assert.Contains("is not valid at T = 16 and skips those points", error);
+        var config = Diffusion.Verify.Experiments.Configuration.ExperimentConfig.Load(path, quick: false);
+        var points = Diffusion.Verify.Experiments.Pipeline.SweepPoint.Enumerate(config);
+        Assert.Equal(2 * (2 + 3), points.Count); // 2 samplers × (li2024 at 32, 64 + logsnr at 16, 32, 64)
+        Assert.DoesNotContain(points, p => p.Schedule.Kind == "li2024" && p.Steps == 16);
+        Assert.Contains("ok", output);
     }
 
     [Fact]

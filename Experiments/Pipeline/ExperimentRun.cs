@@ -125,9 +125,10 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
                     }
                 });
         }
-        catch (OperationCanceledException e) when (failure is null)
+        catch (OperationCanceledException e)
         {
-            failure = e;
+            // Either the user cancelled, or a worker's failure stopped the others: keep the real cause.
+            failure ??= e;
         }
 
         if (failure is not null)
