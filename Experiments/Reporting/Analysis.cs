@@ -26,6 +26,7 @@ public sealed class Analysis
 
     public static Analysis Of(IEnumerable<ResultRow> rows)
     {
+        rows = rows as IList<ResultRow> ?? rows.ToList();
         var series = Reporting.Series.From(rows);
         var fits = new List<FitRow>();
         foreach (Series s in series.Where(s => s.Rows.Select(r => r.T).Distinct().Count() >= 3))
@@ -37,6 +38,22 @@ public sealed class Analysis
                 {
                     fits.Add(ToRow(s, against, fit));
                 }
+            }
+        }
+
+        // d-sweeps: the exponent of each metric in d at fixed T (DESIGN §6).
+        var list = rows as IList<ResultRow> ?? rows.ToList();
+        foreach (var group in list.Where(r => r.Metric != Metrics.StartError)
+            .GroupBy(r => (r.Experiment, r.Schedule, r.Sampler, r.Perturbation, r.Metric, r.T))
+            .Where(g => g.Select(r => r.D).Distinct().Count() >= 3))
+        {
+            double ceiling = group.Key.Metric is Metrics.Tv or Metrics.PinskerPathKl ? Reporting.Series.TvCeiling : double.PositiveInfinity;
+            var points = group.OrderBy(r => r.D).Select(r => new SeriesPoint(r.D, r.Value, r.Stderr, r.Floor, ceiling)).ToList();
+            SlopeFit? fit = LogLogRegression.Fit(points);
+            if (fit is not null)
+            {
+                var first = group.First();
+                fits.Add(ToRow(new Series(first.Experiment, first.Target, 0, first.Schedule, first.Sampler, first.Perturbation, first.Metric, group.ToList()), "d", fit));
             }
         }
 

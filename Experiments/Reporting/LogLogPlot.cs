@@ -95,6 +95,8 @@ public sealed class LogLogPlot
     {
         MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
         IntegerTicksOnly = true,
-        LabelFormatter = v => Math.Abs(v) < 4 ? Math.Pow(10, v).ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : $"1e{v:0}",
+        LabelFormatter = v => v >= 0 && v < 5 ? Math.Pow(10, v).ToString("0", System.Globalization.CultureInfo.InvariantCulture)
+            : v < 0 && v > -3 ? Math.Pow(10, v).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)
+            : $"1e{v:0}",
     };
 }
