@@ -139,7 +139,8 @@ public sealed class AccOdeSampler : Sampler
         for (int i = 0; i < block.Rows; i++)
         {
             double logAbsDet;
-            if (block.Score.TryLowRankJacobian(block.Row(block.State, i), alphaBar, first)
+            if (d > SamplerBlock.DenseJacobianDimension
+                && block.Score.TryLowRankJacobian(block.Row(block.State, i), alphaBar, first)
                 && block.Score.TryLowRankJacobian(block.Row(block.Intermediate, i), alphaBarNext, second)
                 && first.Rank + second.Rank < d)
             {

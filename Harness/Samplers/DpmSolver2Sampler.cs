@@ -73,7 +73,8 @@ public sealed class DpmSolver2Sampler : Sampler
         for (int i = 0; i < block.Rows; i++)
         {
             double logAbsDet;
-            if (block.Score.TryLowRankJacobian(block.Row(block.State, i), alphaBar, first)
+            if (d > SamplerBlock.DenseJacobianDimension
+                && block.Score.TryLowRankJacobian(block.Row(block.State, i), alphaBar, first)
                 && block.Score.TryLowRankJacobian(block.Row(block.Intermediate, i), levels.MidpointAlphaBar, second)
                 && first.Rank + second.Rank < d)
             {

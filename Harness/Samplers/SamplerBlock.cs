@@ -85,6 +85,12 @@ public sealed class SamplerBlock
     /// </summary>
     public double[]? JacobianScratch => LogDeterminant is null ? null : _jacobianScratch ??= new double[4 * Dimension * Dimension];
 
+    /// <summary>
+    /// Up to this dimension the ln|det J| paths form the dense d×d Jacobians: a 1×1 or 2×2 product and LU
+    /// cost less than the low-rank factors (whose rank, K for a mixture, already exceeds d).
+    /// </summary>
+    public const int DenseJacobianDimension = 2;
+
     /// <summary>A reusable low-rank Jacobian for the score at the state (ln|det J| paths).</summary>
     public LowRankJacobian LowRankAtState => _lowRankAtState ??= new LowRankJacobian(Dimension);
 

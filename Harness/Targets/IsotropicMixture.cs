@@ -25,6 +25,16 @@ public sealed class IsotropicMixture : IDiffusedTarget
     [ThreadStatic]
     private static Scores.LowRankJacobian? t_lowRank;
 
+    // One-row scratches whose level constants belong to (owner, ᾱ): single-point callers (the ln|det J|
+    // paths, log-densities) come once per row at the same one or two levels (a two-stage sampler alternates
+    // ᾱ_t and its intermediate level), and recomputing the K logarithms and variances for every row cost more
+    // than the row's own work in low dimension. Two slots per thread, the older one replaced on a miss.
+    [ThreadStatic]
+    private static RowLevelCache? t_rowCache;
+
+    [ThreadStatic]
+    private static double[]? t_gradients;
+
     /// <param name="description">Overrides the default "gmm(K=…,d=…,isotropic)" label (e.g. for random-gmm).</param>
     public IsotropicMixture(IReadOnlyList<double> weights, IReadOnlyList<double[]> means, IReadOnlyList<double> variances, string? description = null)
     {
@@ -80,9 +90,66 @@ public sealed class IsotropicMixture : IDiffusedTarget
 
     public double LogDensity(ReadOnlySpan<double> x, double alphaBar)
     {
+        Span<double> scratch = RowScratch(alphaBar, out ChunkLayout layout);
+        return ScoreChunk(x, 1, alphaBar, default, scratch, layout, out _);
+    }
+
+    /// <summary>A per-thread one-row scratch with the constants of level ᾱ in place and the chunk area cleared.</summary>
+    private Span<double> RowScratch(double alphaBar, out ChunkLayout layout)
+    {
+        t_rowCache ??= new RowLevelCache();
+        layout = Layout(1);
         int length = ScratchFor(1);
-        Span<double> scratch = length <= 1024 ? stackalloc double[length] : new double[length];
-        return ScoreChunk(x, 1, alphaBar, default, scratch, FillLevelConstants(alphaBar, scratch, 1), out _);
+        if (t_rowCache.TryFind(this, alphaBar, length, out double[] found))
+        {
+            Span<double> hit = found.AsSpan(0, length);
+            hit[layout.Weights..].Clear();
+            return hit;
+        }
+
+        Span<double> scratch = t_rowCache.Claim(this, alphaBar, length).AsSpan(0, length);
+        FillLevelConstants(alphaBar, scratch, 1);
+        return scratch;
+    }
+
+    /// <summary>Two (owner, ᾱ) → scratch slots; the one not used last is replaced.</summary>
+    private sealed class RowLevelCache
+    {
+        private readonly double[][] _scratch = [[], []];
+        private readonly IsotropicMixture?[] _owner = new IsotropicMixture?[2];
+        private readonly double[] _alphaBar = new double[2];
+        private int _recent;
+
+        public bool TryFind(IsotropicMixture owner, double alphaBar, int length, out double[] scratch)
+        {
+            for (int slot = 0; slot < 2; slot++)
+            {
+                if (ReferenceEquals(_owner[slot], owner) && _alphaBar[slot].Equals(alphaBar) && _scratch[slot].Length >= length)
+                {
+                    _recent = slot;
+                    scratch = _scratch[slot];
+                    return true;
+                }
+            }
+
+            scratch = [];
+            return false;
+        }
+
+        /// <summary>The slot to refill for (owner, ᾱ); its constants are the caller's to write.</summary>
+        public double[] Claim(IsotropicMixture owner, double alphaBar, int length)
+        {
+            int slot = 1 - _recent;
+            if (_scratch[slot].Length < length)
+            {
+                _scratch[slot] = new double[length];
+            }
+
+            _owner[slot] = owner;
+            _alphaBar[slot] = alphaBar;
+            _recent = slot;
+            return _scratch[slot];
+        }
     }
 
     /// <summary>
@@ -115,16 +182,28 @@ public sealed class IsotropicMixture : IDiffusedTarget
 
     public void Jacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian)
     {
+        if (Dimension == 1)
+        {
+            jacobian[0] = Derivative(x[0], alphaBar);
+            return;
+        }
+
         int d = Dimension;
         int k = Components;
-        Span<double> w = stackalloc double[k];
+        Span<double> w = k <= 256 ? stackalloc double[k] : new double[k];
         PosteriorWeights(x, alphaBar, w, out double kappa);
-        var g = new double[k * d];
-        var s = new double[d];
+        if (t_gradients is null || t_gradients.Length < (k + 1) * d)
+        {
+            t_gradients = new double[(k + 1) * d];
+        }
+
+        Span<double> g = t_gradients.AsSpan(0, k * d);
+        Span<double> s = t_gradients.AsSpan(k * d, d);
+        s.Clear();
         FillGradients(x, alphaBar, g);
         for (int c = 0; c < k; c++)
         {
-            TensorPrimitives.MultiplyAdd(g.AsSpan(c * d, d), w[c], s, s);
+            TensorPrimitives.MultiplyAdd(g.Slice(c * d, d), w[c], s, s);
         }
 
         // ∇s = Σ_k w_k (g_k g_kᵀ − I/v_k) − s sᵀ
@@ -134,7 +213,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
             TensorPrimitives.Multiply(s, -s[i], row);
             for (int c = 0; c < k; c++)
             {
-                ReadOnlySpan<double> gc = g.AsSpan(c * d, d);
+                ReadOnlySpan<double> gc = g.Slice(c * d, d);
                 TensorPrimitives.MultiplyAdd(gc, w[c] * gc[i], row, row);
             }
 
@@ -149,6 +228,11 @@ public sealed class IsotropicMixture : IDiffusedTarget
     /// </summary>
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
     {
+        if (Dimension == 1)
+        {
+            return Scores.LowRankDeterminant.LogAbsOnePlus(scale * Derivative(x[0], alphaBar));
+        }
+
         if (t_lowRank is null || t_lowRank.Dimension != Dimension)
         {
             t_lowRank = new Scores.LowRankJacobian(Dimension);
@@ -156,6 +240,35 @@ public sealed class IsotropicMixture : IDiffusedTarget
 
         TryLowRankJacobian(x, alphaBar, t_lowRank);
         return Scores.LowRankDeterminant.IdentityPlusScaled(t_lowRank, scale);
+    }
+
+    /// <summary>
+    /// In 1-D, s' = −κ + Var_w(g) (the K×K algebra is K times larger than the 1×1 problem); the
+    /// variance is taken about its mean, Σ_k w_k (g_k − ḡ)², so no cancellation occurs where one
+    /// component dominates.
+    /// </summary>
+    private double Derivative(double x, double alphaBar)
+    {
+        int k = Components;
+        Span<double> w = k <= 256 ? stackalloc double[k] : new double[k];
+        Span<double> g = k <= 256 ? stackalloc double[k] : new double[k];
+        PosteriorWeights(new ReadOnlySpan<double>(in x), alphaBar, w, out double kappa);
+        double rootAlphaBar = Math.Sqrt(alphaBar);
+        double mean = 0;
+        for (int c = 0; c < k; c++)
+        {
+            g[c] = -(x - (rootAlphaBar * _means[c])) / DiffusedVariance(c, alphaBar);
+            mean += w[c] * g[c];
+        }
+
+        double variance = 0;
+        for (int c = 0; c < k; c++)
+        {
+            double deviation = g[c] - mean;
+            variance += w[c] * deviation * deviation;
+        }
+
+        return variance - kappa;
     }
 
     /// <summary>
@@ -236,9 +349,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
     /// <summary>w_k(x) = softmax_k(ln π_k + ln N(x; √ᾱ μ_k, v_k I)), by the same arithmetic as <see cref="ScoreBlock"/>.</summary>
     private void PosteriorWeights(ReadOnlySpan<double> x, double alphaBar, Span<double> weights, out double kappa)
     {
-        int length = ScratchFor(1);
-        Span<double> scratch = length <= 1024 ? stackalloc double[length] : new double[length];
-        ChunkLayout layout = FillLevelConstants(alphaBar, scratch, 1);
+        Span<double> scratch = RowScratch(alphaBar, out ChunkLayout layout);
         ScoreChunk(x, 1, alphaBar, default, scratch, layout, out kappa);
         scratch.Slice(layout.Weights, Components).CopyTo(weights);
     }
@@ -283,9 +394,14 @@ public sealed class IsotropicMixture : IDiffusedTarget
             scratch[(MeanCoefficientSlot * kp) + c] = rootAlphaBar * inverse;
         }
 
-        int weights = LevelSlots * kp;
-        int coefficients = weights + (chunk * kp);
-        int squaredNorm = coefficients + (chunk * kp);
+        return Layout(chunk);
+    }
+
+    private ChunkLayout Layout(int chunk)
+    {
+        int weights = LevelSlots * _paddedComponents;
+        int coefficients = weights + (chunk * _paddedComponents);
+        int squaredNorm = coefficients + (chunk * _paddedComponents);
         return new ChunkLayout(weights, coefficients, squaredNorm, squaredNorm + chunk, squaredNorm + (2 * chunk));
     }
 
