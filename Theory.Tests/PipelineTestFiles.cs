@@ -45,8 +45,8 @@ public static class PipelineTestFiles
     public const string BimodalTarget = """{ "kind": "gmm", "weights": [0.3, 0.7], "means": [[-2.0], [1.5]], "variances": [0.09, 0.36] }""";
 
     /// <summary>
-    /// Deterministic samplers only (density-mc is the evaluator of this build) on a 1-D mixture, started
-    /// from q_T, a few hundred samples: 8 points, well under a second in all.
+    /// Deterministic samplers only on a 1-D mixture, started from q_T, evaluated by density-mc on a few hundred
+    /// samples (auto would pick the quadrature, seconds per point): 8 points, well under a second in all.
     /// </summary>
     public static string SmallConfig(string name = "small", int n = 400, string steps = "[32, 64, 128, 256]", string samplers = """["ddim-type", "acc-ode"]""", string extra = "") => $$"""
         {
@@ -56,6 +56,7 @@ public static class PipelineTestFiles
           "schedules": [ { "kind": "logsnr" } ],
           "steps": {{steps}},
           "start": "exact",
+          "method": "density-mc",
           "n": {{n}}{{extra}}
         }
         """;
