@@ -223,13 +223,22 @@ internal sealed record StartingPointQuadratureRun(
     /// <summary>
     /// Integral i at the fine level. Tolerance: |fine − coarse| plus a rounding floor 8√T ε (1 + |value|), since
     /// ln r carries the rounding of T sampler steps however fine the grid, plus (2-D) the relative accuracy of the
-    /// line integrals, which the outer comparison does not see.
+    /// line integrals, which the outer comparison does not see, plus the pulled-back mass defect |∫φ r − 1|
+    /// (q_1's mass the box or a non-surjective map leaves out; ~1e−15 in a sound run). Where the 1-D map is not
+    /// monotone, p_1 is a sum over several preimages and r = q_1|det J|/φ is not the density ratio: the error
+    /// is then unknown, and the tolerance is the value itself, so that the point counts as unresolved.
     /// </summary>
     public Estimate Estimate(int i)
     {
         double value = Fine.Integrals[i];
         double rounding = 8 * Math.Sqrt(Steps) * MachineEpsilon * (1 + Math.Abs(value)) + LineAccuracy * Math.Abs(value);
-        return Distances.Estimate.Exact(value, Math.Abs(value - Coarse.Integrals[i]) + rounding);
+        double tolerance = Math.Abs(value - Coarse.Integrals[i]) + rounding + Math.Abs(MassDefects.PulledBackTarget);
+        if (Fine.NonMonotone > 0)
+        {
+            tolerance = Math.Max(tolerance, Math.Abs(value));
+        }
+
+        return Distances.Estimate.Exact(value, tolerance);
     }
 
     /// <summary>As <see cref="Estimate"/>, with the value clipped to [0, 1] (rounding can push it just past 1).</summary>
@@ -257,7 +266,7 @@ internal sealed record StartingPointQuadratureRun(
 
             if (Fine.NonMonotone > 0)
             {
-                notes += string.Create(c, $"; WARNING: sampler map not monotone at {Fine.NonMonotone} node pairs (not injective: change of variables invalid)");
+                notes += string.Create(c, $"; WARNING: sampler map not monotone at {Fine.NonMonotone} node pairs (not injective: change of variables invalid; tolerance set to the value)");
             }
 
             if (Fine.Unresolved > 0)

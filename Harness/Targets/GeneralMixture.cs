@@ -217,9 +217,9 @@ public sealed class GeneralMixture : IDiffusedTarget
         try
         {
             Span<double> scratch = rented.AsSpan(0, ScratchLength(1));
-            Layout(scratch, out Span<double> logNormalisers, out Span<double> logits, out Span<double> inverse, out Span<double> z, out Span<double> residual);
-            PrepareLevel(alphaBar, logNormalisers, inverse);
-            Logits(x, Math.Sqrt(alphaBar), logNormalisers, inverse, logits, z, residual);
+            Layout(scratch, out _, out Span<double> logits, out _, out Span<double> z, out Span<double> residual);
+            LevelConstants level = LevelAt(alphaBar);
+            Logits(x, Math.Sqrt(alphaBar), level.LogNormalisers, level.Inverse, logits, z, residual);
             return Elementary.LogSumExp(logits);
         }
         finally
@@ -269,12 +269,12 @@ public sealed class GeneralMixture : IDiffusedTarget
         try
         {
             Span<double> all = rented.AsSpan(0, scratchLength + k * d + 2 * d);
-            Layout(all[..scratchLength], out Span<double> logNormalisers, out Span<double> w, out Span<double> inverse, out Span<double> z, out Span<double> residual);
+            Layout(all[..scratchLength], out _, out Span<double> w, out _, out Span<double> z, out Span<double> residual);
             Span<double> g = all.Slice(scratchLength, k * d);
             Span<double> s = all.Slice(scratchLength + k * d, d);
             Span<double> work = all.Slice(scratchLength + k * d + d, d);
-            PrepareLevel(alphaBar, logNormalisers, inverse);
-            Logits(x, Math.Sqrt(alphaBar), logNormalisers, inverse, w, z, residual);
+            LevelConstants level = LevelAt(alphaBar);
+            Logits(x, Math.Sqrt(alphaBar), level.LogNormalisers, level.Inverse, w, z, residual);
             Softmax(w);
 
             // g_k = −Q_k z_k, s = Σ_k w_k g_k
@@ -304,7 +304,7 @@ public sealed class GeneralMixture : IDiffusedTarget
                     TensorPrimitives.MultiplyAdd(work, wc * work[i], row, row);
                 }
 
-                SubtractPrecision(c, inverse.Slice(c * d, d), wc, jacobian, work);
+                SubtractPrecision(c, level, wc, jacobian);
             }
         }
         finally
@@ -474,12 +474,13 @@ public sealed class GeneralMixture : IDiffusedTarget
         }
     }
 
-    /// <summary>jacobian −= weight · Q_k diag(inv) Q_kᵀ (symmetric; O(d³) for a full component).</summary>
-    private void SubtractPrecision(int c, ReadOnlySpan<double> inv, double weight, Span<double> jacobian, Span<double> work)
+    /// <summary>jacobian −= weight · Q_k diag(1/c_k) Q_kᵀ (symmetric; O(d³) once per level for a full component).</summary>
+    private void SubtractPrecision(int c, LevelConstants level, double weight, Span<double> jacobian)
     {
         int d = Dimension;
         if (_eigenvectors[c] is null)
         {
+            ReadOnlySpan<double> inv = level.Inverse.AsSpan(c * d, d);
             for (int i = 0; i < d; i++)
             {
                 jacobian[i * d + i] -= weight * inv[i];
@@ -488,64 +489,97 @@ public sealed class GeneralMixture : IDiffusedTarget
             return;
         }
 
-        ReadOnlySpan<double> precision = PrecisionAtLevel(c, inv);
-        TensorPrimitives.MultiplyAdd(precision, -weight, jacobian[..(d * d)], jacobian[..(d * d)]);
+        TensorPrimitives.MultiplyAdd(level.Precision(this, c), -weight, jacobian[..(d * d)], jacobian[..(d * d)]);
     }
 
     /// <summary>
-    /// P_k = Q_k diag(1/c_k) Q_kᵀ at the level whose 1/c is <paramref name="inv"/>. Samplers ask for many
-    /// Jacobians at one level in a row, so the K dense precisions of the last level are kept per thread
-    /// (O(d³) once per level instead of once per point).
+    /// The constants of level ᾱ from this thread's cache. Single-point callers (Jacobians and log-densities
+    /// of the ln|det J| paths) come once per row at one or two levels (a two-stage sampler alternates ᾱ_t and
+    /// its intermediate level), so two levels are kept: the K·d logarithms and the K dense precisions are
+    /// then computed once per level instead of once per point.
     /// </summary>
-    private ReadOnlySpan<double> PrecisionAtLevel(int c, ReadOnlySpan<double> inv)
+    private LevelConstants LevelAt(double alphaBar)
     {
-        int d = Dimension;
-        PrecisionCache cache = t_precisions ??= new PrecisionCache();
-        if (!ReferenceEquals(cache.Owner, this) || cache.Matrices.Length != Components * d * d)
+        LevelCache cache = t_levels ??= new LevelCache();
+        if (!ReferenceEquals(cache.Owner, this))
         {
             cache.Owner = this;
-            cache.Matrices = new double[Components * d * d];
-            cache.Inverse = new double[Components * d];
-            cache.Valid = new bool[Components];
+            cache.Slots = [new LevelConstants(Components, Dimension), new LevelConstants(Components, Dimension)];
         }
 
-        Span<double> cachedInverse = cache.Inverse.AsSpan(c * d, d);
-        Span<double> matrix = cache.Matrices.AsSpan(c * d * d, d * d);
-        if (cache.Valid[c] && cachedInverse.SequenceEqual(inv))
+        for (int slot = 0; slot < 2; slot++)
         {
-            return matrix;
-        }
-
-        double[] q = _eigenvectors[c]!;
-        Span<double> work = d <= 256 ? stackalloc double[d] : new double[d];
-        for (int i = 0; i < d; i++)
-        {
-            TensorPrimitives.Multiply(q.AsSpan(i * d, d), inv, work);
-            for (int l = 0; l <= i; l++)
+            if (cache.Slots[slot].Filled && cache.Slots[slot].AlphaBar.Equals(alphaBar))
             {
-                double v = TensorPrimitives.Dot<double>(work, q.AsSpan(l * d, d));
-                matrix[i * d + l] = v;
-                matrix[l * d + i] = v;
+                cache.Recent = slot;
+                return cache.Slots[slot];
             }
         }
 
-        inv.CopyTo(cachedInverse);
-        cache.Valid[c] = true;
-        return matrix;
+        cache.Recent = 1 - cache.Recent;
+        LevelConstants level = cache.Slots[cache.Recent];
+        level.Filled = false;
+        PrepareLevel(alphaBar, level.LogNormalisers, level.Inverse);
+        Array.Clear(level.PrecisionValid);
+        level.AlphaBar = alphaBar;
+        level.Filled = true;
+        return level;
     }
 
     [ThreadStatic]
-    private static PrecisionCache? t_precisions;
+    private static LevelCache? t_levels;
 
-    private sealed class PrecisionCache
+    private sealed class LevelCache
     {
         public GeneralMixture? Owner { get; set; }
 
-        public double[] Matrices { get; set; } = [];
+        public LevelConstants[] Slots { get; set; } = [];
 
-        public double[] Inverse { get; set; } = [];
+        public int Recent { get; set; }
+    }
 
-        public bool[] Valid { get; set; } = [];
+    /// <summary>One level's log-normalisers, inverse diffused eigenvalues and (on demand) dense precisions.</summary>
+    private sealed class LevelConstants(int components, int dimension)
+    {
+        private readonly double[] _precisions = new double[components * dimension * dimension];
+
+        public double AlphaBar { get; set; }
+
+        public bool Filled { get; set; }
+
+        public double[] LogNormalisers { get; } = new double[components];
+
+        public double[] Inverse { get; } = new double[components * dimension];
+
+        public bool[] PrecisionValid { get; } = new bool[components];
+
+        /// <summary>P_k = Q_k diag(1/c_k) Q_kᵀ.</summary>
+        public ReadOnlySpan<double> Precision(GeneralMixture mixture, int c)
+        {
+            int d = dimension;
+            Span<double> matrix = _precisions.AsSpan(c * d * d, d * d);
+            if (PrecisionValid[c])
+            {
+                return matrix;
+            }
+
+            double[] q = mixture._eigenvectors[c]!;
+            ReadOnlySpan<double> inv = Inverse.AsSpan(c * d, d);
+            Span<double> work = d <= 256 ? stackalloc double[d] : new double[d];
+            for (int i = 0; i < d; i++)
+            {
+                TensorPrimitives.Multiply(q.AsSpan(i * d, d), inv, work);
+                for (int l = 0; l <= i; l++)
+                {
+                    double v = TensorPrimitives.Dot<double>(work, q.AsSpan(l * d, d));
+                    matrix[i * d + l] = v;
+                    matrix[l * d + i] = v;
+                }
+            }
+
+            PrecisionValid[c] = true;
+            return matrix;
+        }
     }
 
     /// <summary>Replaces logits by softmax weights in place; returns the log-sum-exp.</summary>
