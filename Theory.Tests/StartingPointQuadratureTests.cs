@@ -131,6 +131,26 @@ public sealed class StartingPointQuadratureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AFoldedMapGivesNoResolvedValue()
+    {
+        // acc-ode-ms at T = 16 on the logsnr grid (β_max ≈ 0.96) folds the line: p_1 is then a sum over
+        // preimages and r = q_1|det J|/φ is not the density ratio. The value cannot be trusted, so its
+        // tolerance must be at least the value (the pipeline then counts the point as unresolved), while a
+        // monotone map at T = 32 keeps a tight tolerance.
+        NoiseSchedule folded = new ScheduleSpec("logsnr").Build(16);
+        DistanceReport report = StartingPointQuadrature.Evaluate(new AccOdeMultistepSampler(), folded, Bimodal, StartDistribution.Exact);
+        output.WriteLine($"T=16: TV {report.TotalVariation.Value:R} ± {report.TotalVariation.Tolerance:G3}; {report.Notes}");
+        Assert.Contains("not monotone", report.Notes);
+        Assert.True(report.TotalVariation.Tolerance >= report.TotalVariation.Value);
+        Assert.True(report.KlSamplerToTarget.Tolerance >= report.KlSamplerToTarget.Value);
+
+        DistanceReport monotone = StartingPointQuadrature.Evaluate(new AccOdeMultistepSampler(), new ScheduleSpec("logsnr").Build(32), Bimodal, StartDistribution.Exact);
+        output.WriteLine($"T=32: TV {monotone.TotalVariation.Value:R} ± {monotone.TotalVariation.Tolerance:G3}; {monotone.Notes}");
+        Assert.DoesNotContain("not monotone", monotone.Notes);
+        Assert.InRange(monotone.TotalVariation.Tolerance / monotone.TotalVariation.Value, 0, 1e-6);
+    }
+
+    [Fact]
     public void RejectsStochasticSamplersAndHighDimensions()
     {
         NoiseSchedule schedule = new ScheduleSpec("li2024", 2, 6).Build(100);
