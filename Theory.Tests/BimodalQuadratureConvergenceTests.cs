@@ -58,6 +58,43 @@ public sealed class BimodalQuadratureConvergenceTests(ITestOutputHelper output)
         Assert.DoesNotContain("WARNING", report.Notes);
     }
 
+    public static TheoryData<string, int> EverySamplerOnAGaussian()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (Sampler sampler in SamplerCatalog.Samplers)
+        {
+            data.Add(sampler.Name, 100);
+        }
+
+        data.Add("acc-ode", 1000);
+        data.Add("acc-sde", 1000);
+        return data;
+    }
+
+    /// <summary>
+    /// On a Gaussian target the quadratures (run on the same law written as a one-component mixture) must
+    /// equal the `exact` evaluator (affine maps probed from the sampler code, closed-form KL, erf TV) to
+    /// 1e−9 absolute, for every sampler.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EverySamplerOnAGaussian))]
+    public void OnAGaussianTheQuadratureEqualsTheExactEvaluator(string samplerName, int steps)
+    {
+        Sampler sampler = SamplerCatalog.Get(samplerName);
+        NoiseSchedule schedule = new ScheduleSpec("li2024", 2, 6).Build(steps);
+        var gaussian = GaussianTarget.Isotropic(1, 0.5, [0.7]);
+        var mixture = new IsotropicMixture([1.0], [[0.7]], [0.5]);
+        DistanceReport exact = DistanceEvaluator.Evaluate(new EvaluationRequest(sampler, schedule, gaussian, new ExactScore(gaussian), StartDistribution.Gaussian, DistanceMethod.Exact, IncludePathKl: false));
+        DistanceReport quadrature = DistanceEvaluator.Evaluate(new EvaluationRequest(sampler, schedule, mixture, new ExactScore(mixture), StartDistribution.Gaussian, DistanceMethod.Quadrature, IncludePathKl: false));
+        output.WriteLine($"{samplerName} T = {steps}: TV exact {exact.TotalVariation.Value:R}, quadrature {quadrature.TotalVariation.Value:R} (diff {quadrature.TotalVariation.Value - exact.TotalVariation.Value:G3}); " +
+                         $"KL exact {exact.KlSamplerToTarget.Value:R}, quadrature {quadrature.KlSamplerToTarget.Value:R} (diff {quadrature.KlSamplerToTarget.Value - exact.KlSamplerToTarget.Value:G3})");
+        Assert.Equal(DistanceMethod.Exact, exact.Method);
+        Assert.Equal(DistanceMethod.Quadrature, quadrature.Method);
+        Assert.True(exact.TotalVariation.Value > 1e-7, "the comparison needs a TV the evaluators can resolve");
+        Assert.InRange(Math.Abs(quadrature.TotalVariation.Value - exact.TotalVariation.Value), 0, 1e-9);
+        Assert.InRange(Math.Abs(quadrature.KlSamplerToTarget.Value - exact.KlSamplerToTarget.Value), 0, 1e-9);
+    }
+
     [Theory]
     [InlineData("acc-ode")]
     [InlineData("acc-sde")]
