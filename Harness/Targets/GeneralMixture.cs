@@ -493,59 +493,30 @@ public sealed class GeneralMixture : IDiffusedTarget
     }
 
     /// <summary>
-    /// The constants of level ᾱ from this thread's cache. Single-point callers (Jacobians and log-densities
-    /// of the ln|det J| paths) come once per row at one or two levels (a two-stage sampler alternates ᾱ_t and
-    /// its intermediate level), so two levels are kept: the K·d logarithms and the K dense precisions are
-    /// then computed once per level instead of once per point.
+    /// The constants of level ᾱ from this thread's <see cref="LevelCache{TLevel}"/>: the K·d logarithms and
+    /// the K dense precisions are computed once per level instead of once per point.
     /// </summary>
     private LevelConstants LevelAt(double alphaBar)
     {
-        LevelCache cache = t_levels ??= new LevelCache();
-        if (!ReferenceEquals(cache.Owner, this))
-        {
-            cache.Owner = this;
-            cache.Slots = [new LevelConstants(Components, Dimension), new LevelConstants(Components, Dimension)];
-        }
-
-        for (int slot = 0; slot < 2; slot++)
-        {
-            if (cache.Slots[slot].Filled && cache.Slots[slot].AlphaBar.Equals(alphaBar))
+        t_levels ??= new LevelCache<LevelConstants>();
+        return t_levels.Get(
+            this,
+            alphaBar,
+            static mixture => new LevelConstants(mixture.Components, mixture.Dimension),
+            static (mixture, level, constants) =>
             {
-                cache.Recent = slot;
-                return cache.Slots[slot];
-            }
-        }
-
-        cache.Recent = 1 - cache.Recent;
-        LevelConstants level = cache.Slots[cache.Recent];
-        level.Filled = false;
-        PrepareLevel(alphaBar, level.LogNormalisers, level.Inverse);
-        Array.Clear(level.PrecisionValid);
-        level.AlphaBar = alphaBar;
-        level.Filled = true;
-        return level;
+                mixture.PrepareLevel(level, constants.LogNormalisers, constants.Inverse);
+                Array.Clear(constants.PrecisionValid);
+            });
     }
 
     [ThreadStatic]
-    private static LevelCache? t_levels;
-
-    private sealed class LevelCache
-    {
-        public GeneralMixture? Owner { get; set; }
-
-        public LevelConstants[] Slots { get; set; } = [];
-
-        public int Recent { get; set; }
-    }
+    private static LevelCache<LevelConstants>? t_levels;
 
     /// <summary>One level's log-normalisers, inverse diffused eigenvalues and (on demand) dense precisions.</summary>
     private sealed class LevelConstants(int components, int dimension)
     {
         private readonly double[] _precisions = new double[components * dimension * dimension];
-
-        public double AlphaBar { get; set; }
-
-        public bool Filled { get; set; }
 
         public double[] LogNormalisers { get; } = new double[components];
 

@@ -25,12 +25,9 @@ public sealed class IsotropicMixture : IDiffusedTarget
     [ThreadStatic]
     private static Scores.LowRankJacobian? t_lowRank;
 
-    // One-row scratches whose level constants belong to (owner, ᾱ): single-point callers (the ln|det J|
-    // paths, log-densities) come once per row at the same one or two levels (a two-stage sampler alternates
-    // ᾱ_t and its intermediate level), and recomputing the K logarithms and variances for every row cost more
-    // than the row's own work in low dimension. Two slots per thread, the older one replaced on a miss.
+    /// <summary>One-row scratches with the constants of the last two levels (<see cref="LevelCache{TLevel}"/>).</summary>
     [ThreadStatic]
-    private static RowLevelCache? t_rowCache;
+    private static LevelCache<double[]>? t_rowScratch;
 
     [ThreadStatic]
     private static double[]? t_gradients;
@@ -97,59 +94,15 @@ public sealed class IsotropicMixture : IDiffusedTarget
     /// <summary>A per-thread one-row scratch with the constants of level ᾱ in place and the chunk area cleared.</summary>
     private Span<double> RowScratch(double alphaBar, out ChunkLayout layout)
     {
-        t_rowCache ??= new RowLevelCache();
         layout = Layout(1);
-        int length = ScratchFor(1);
-        if (t_rowCache.TryFind(this, alphaBar, length, out double[] found))
-        {
-            Span<double> hit = found.AsSpan(0, length);
-            hit[layout.Weights..].Clear();
-            return hit;
-        }
-
-        Span<double> scratch = t_rowCache.Claim(this, alphaBar, length).AsSpan(0, length);
-        FillLevelConstants(alphaBar, scratch, 1);
+        t_rowScratch ??= new LevelCache<double[]>();
+        Span<double> scratch = t_rowScratch.Get(
+            this,
+            alphaBar,
+            static mixture => new double[mixture.ScratchFor(1)],
+            static (mixture, level, storage) => mixture.FillLevelConstants(level, storage, 1)).AsSpan(0, ScratchFor(1));
+        scratch[layout.Weights..].Clear();
         return scratch;
-    }
-
-    /// <summary>Two (owner, ᾱ) → scratch slots; the one not used last is replaced.</summary>
-    private sealed class RowLevelCache
-    {
-        private readonly double[][] _scratch = [[], []];
-        private readonly IsotropicMixture?[] _owner = new IsotropicMixture?[2];
-        private readonly double[] _alphaBar = new double[2];
-        private int _recent;
-
-        public bool TryFind(IsotropicMixture owner, double alphaBar, int length, out double[] scratch)
-        {
-            for (int slot = 0; slot < 2; slot++)
-            {
-                if (ReferenceEquals(_owner[slot], owner) && _alphaBar[slot].Equals(alphaBar) && _scratch[slot].Length >= length)
-                {
-                    _recent = slot;
-                    scratch = _scratch[slot];
-                    return true;
-                }
-            }
-
-            scratch = [];
-            return false;
-        }
-
-        /// <summary>The slot to refill for (owner, ᾱ); its constants are the caller's to write.</summary>
-        public double[] Claim(IsotropicMixture owner, double alphaBar, int length)
-        {
-            int slot = 1 - _recent;
-            if (_scratch[slot].Length < length)
-            {
-                _scratch[slot] = new double[length];
-            }
-
-            _owner[slot] = owner;
-            _alphaBar[slot] = alphaBar;
-            _recent = slot;
-            return _scratch[slot];
-        }
     }
 
     /// <summary>
