@@ -1,5 +1,9 @@
 using Diffusion.Verify.Scores;
 using Diffusion.Verify.Targets;
+using Diffusion.Verify.Distances.Exact;
+using Diffusion.Verify.Distances.DensityMonteCarlo;
+using Diffusion.Verify.Distances.Quadrature;
+using Diffusion.Verify.Distances.Samples;
 
 namespace Diffusion.Verify.Distances;
 
@@ -22,7 +26,7 @@ public static class DistanceEvaluator
         {
             DistanceMethod.Exact => ExactGaussianEvaluator.Evaluate(request.Sampler, request.Schedule, EigenbasisLaw((GaussianTarget)request.Target), request.Start),
             DistanceMethod.Quadrature => Quadrature(request),
-            DistanceMethod.DensityMonteCarlo => DensityMonteCarlo.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
+            DistanceMethod.DensityMonteCarlo => DensityMonteCarloEvaluator.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
             DistanceMethod.Samples => SampleDistance.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
             _ => throw new InvalidSpecificationException("method", DistanceMethods.Name(method), "not available in this build"),
         };

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Schedules;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 
 namespace Diffusion.Verify.Samplers;
 

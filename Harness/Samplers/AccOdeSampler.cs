@@ -5,6 +5,7 @@ using System.Runtime.Intrinsics;
 using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Schedules;
 using Diffusion.Verify.Scores;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 
 namespace Diffusion.Verify.Samplers;
 

@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Schedules;
 using Diffusion.Verify.Scores;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 
 namespace Diffusion.Verify.Samplers;
 

@@ -1,6 +1,7 @@
 using Diffusion.Verify.Randomness;
 using Diffusion.Verify.Schedules;
 using Diffusion.Verify.Scores;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 
 namespace Diffusion.Verify.Samplers;
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 
 namespace Diffusion.Verify.Scores;
 

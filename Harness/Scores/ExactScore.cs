@@ -1,4 +1,5 @@
 using Diffusion.Verify.Targets;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 
 namespace Diffusion.Verify.Scores;
 

@@ -1,3 +1,5 @@
+using Diffusion.Verify.Numerics.LinearAlgebra;
+
 namespace Diffusion.Verify.Scores;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Diffusion.Verify.Numerics;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 
 namespace Diffusion.Verify.Scores;
 

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Randomness;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 
 namespace Diffusion.Verify.Targets;
 
@@ -220,7 +221,7 @@ public sealed class EmbeddedMixture : IDiffusedTarget
     }
 
     /// <summary>∇s = −I/v⊥ + U (∇s^U(Uᵀx) + I_r/v⊥) Uᵀ: rank r with P = Q = U.</summary>
-    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.LowRankJacobian destination)
+    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
     {
         int r = CoreDimension;
         Span<double> u = stackalloc double[r];
@@ -255,7 +256,7 @@ public sealed class EmbeddedMixture : IDiffusedTarget
     /// <summary>KL is additive over the independent core and complement.</summary>
     public double ComponentKlToStandardNormal(double alphaBar) =>
         Core.ComponentKlToStandardNormal(alphaBar)
-        + Distances.StartErrorBound.IsotropicKl(Dimension - CoreDimension, ComplementDiffusedVariance(alphaBar), 0.0);
+        + StartErrorBound.IsotropicKl(Dimension - CoreDimension, ComplementDiffusedVariance(alphaBar), 0.0);
 
     public void SampleData(long seed, long sampleIndex, Span<double> x)
     {

@@ -1,5 +1,6 @@
 using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Randomness;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 
 namespace Diffusion.Verify.Targets;
 
@@ -188,7 +189,7 @@ public sealed class GaussianTarget : IDiffusedTarget
     }
 
     /// <summary>Isotropic: ∇s = −I/v, rank 0. Otherwise Q diag(−1/c_j) Qᵀ has no small-rank form: false.</summary>
-    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.LowRankJacobian destination)
+    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
         => IsIsotropic && _closedForms.TryLowRankJacobian(x, alphaBar, destination);
 
     public double ComponentKlToStandardNormal(double alphaBar) => _closedForms.ComponentKlToStandardNormal(alphaBar);

@@ -346,7 +346,7 @@ public sealed class GeneralMixture : IDiffusedTarget
             double kl = 0;
             foreach (double lambda in Eigenvalues(k))
             {
-                kl += Distances.StartErrorBound.VarianceTerm(alphaBar * lambda + (1.0 - alphaBar));
+                kl += StartErrorBound.VarianceTerm(alphaBar * lambda + (1.0 - alphaBar));
             }
 
             ReadOnlySpan<double> mean = Mean(k);

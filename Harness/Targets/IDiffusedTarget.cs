@@ -1,3 +1,5 @@
+using Diffusion.Verify.Numerics.LinearAlgebra;
+
 namespace Diffusion.Verify.Targets;
 
 /// <summary>
@@ -39,7 +41,7 @@ public interface IDiffusedTarget
     /// ∇s(x, ᾱ) as −κ I + P C Qᵀ with small rank into <paramref name="destination"/> (isotropic components:
     /// rank K; embedded: rank r), or false when the target has no such form (callers use <see cref="Jacobian"/>).
     /// </summary>
-    bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.LowRankJacobian destination) => false;
+    bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination) => false;
 
     /// <summary>
     /// Σ_k π_k KL(N_k(ᾱ) ‖ N(0, I)) over the mixture's components at level ᾱ (a Gaussian is one component):

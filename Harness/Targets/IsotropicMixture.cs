@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Diffusion.Verify.Randomness;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 
 namespace Diffusion.Verify.Targets;
 
@@ -23,7 +24,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
     private readonly string? _description;
 
     [ThreadStatic]
-    private static Scores.LowRankJacobian? t_lowRank;
+    private static LowRankJacobian? t_lowRank;
 
     /// <summary>One-row scratches with the constants of the last two levels (<see cref="LevelCache{TLevel}"/>).</summary>
     [ThreadStatic]
@@ -176,23 +177,23 @@ public sealed class IsotropicMixture : IDiffusedTarget
 
     /// <summary>
     /// I + c∇s = a I + c G C Gᵀ with a = 1 − cκ, C = diag(w) − w wᵀ, so by the matrix determinant lemma
-    /// ln|det| = (d − K) ln|a| + ln|det(a I_K + c C GᵀG)| (<see cref="Scores.LowRankDeterminant.IdentityPlusScaled"/>);
+    /// ln|det| = (d − K) ln|a| + ln|det(a I_K + c C GᵀG)| (<see cref="LowRankDeterminant.IdentityPlusScaled"/>);
     /// G is built in a per-thread buffer, so nothing is allocated per call.
     /// </summary>
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
     {
         if (Dimension == 1)
         {
-            return Scores.LowRankDeterminant.LogAbsOnePlus(scale * Derivative(x[0], alphaBar));
+            return LowRankDeterminant.LogAbsOnePlus(scale * Derivative(x[0], alphaBar));
         }
 
         if (t_lowRank is null || t_lowRank.Dimension != Dimension)
         {
-            t_lowRank = new Scores.LowRankJacobian(Dimension);
+            t_lowRank = new LowRankJacobian(Dimension);
         }
 
         TryLowRankJacobian(x, alphaBar, t_lowRank);
-        return Scores.LowRankDeterminant.IdentityPlusScaled(t_lowRank, scale);
+        return LowRankDeterminant.IdentityPlusScaled(t_lowRank, scale);
     }
 
     /// <summary>
@@ -228,7 +229,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
     /// ∇s = −κ I + G (diag(w) − w wᵀ) Gᵀ, G = [g_1 … g_K], g_k = −(x − √ᾱ μ_k)/v_k: rank K with P = Q = G
     /// (rank 0 for a single component, whose C = w − w² is exactly 0).
     /// </summary>
-    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.LowRankJacobian destination)
+    public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
     {
         int d = Dimension;
         int k = Components;
@@ -285,7 +286,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
         double sum = 0;
         for (int c = 0; c < Components; c++)
         {
-            sum += Weights[c] * Distances.StartErrorBound.IsotropicKl(Dimension, DiffusedVariance(c, alphaBar), alphaBar * _meanNormsSquared[c]);
+            sum += Weights[c] * StartErrorBound.IsotropicKl(Dimension, DiffusedVariance(c, alphaBar), alphaBar * _meanNormsSquared[c]);
         }
 
         return sum;

@@ -1,7 +1,0 @@
-namespace Diffusion.Verify.Distances;
-
-/// <summary>A real function of one variable, as a struct so quadrature loops inline it.</summary>
-internal interface IRealFunction
-{
-    double Evaluate(double x);
-}
