@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Diffusion.Verify.Distances;
@@ -21,12 +22,18 @@ public static class BenchCommand
     private const int Dimension = 64;
     private const int Components = 8;
 
-    public static int Run(Arguments args, CancellationToken cancellation)
+    public static Command Create(CancellationToken cancellation)
     {
-        int n = args.Integer("n", 20_000, 1, 100_000_000);
-        int steps = args.Integer("steps", 200, 2, 1_000_000);
-        bool memory = args.Switch("memory");
-        args.RejectUnused("bench");
+        var samples = new Option<int>("--n") { Description = "number of samples", HelpName = "N", DefaultValueFactory = _ => 20_000 }.Between(1, 100_000_000);
+        var steps = new Option<int>("--steps") { Description = "number of steps", HelpName = "T", DefaultValueFactory = _ => 200 }.Between(2, 1_000_000);
+        var memory = new Option<bool>("--memory") { Description = "also stream N = 10⁶ samples in d = 1000 and report the peak working set" };
+        var command = new Command("bench", "Throughput of the reference workload (acc-ode, exact score, random mixture d = 64)") { samples, steps, memory };
+        command.SetAction(parse => Run(parse.GetValue(samples), parse.GetValue(steps), parse.GetValue(memory), cancellation));
+        return command;
+    }
+
+    public static int Run(int n, int steps, bool memory, CancellationToken cancellation)
+    {
 
         Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, " +
             $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, .NET {Environment.Version}{MachineDetails()}");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -14,12 +15,21 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// </summary>
 public static class EvalCommand
 {
-    public static int Run(Arguments args, Terminal terminal, CancellationToken cancellation)
+    public static Command Create(Terminal terminal, CancellationToken cancellation)
     {
-        ProblemArguments problem = ProblemArguments.Read(args);
-        DistanceMethod method = DistanceMethods.Parse(args.Text("method") ?? "auto", "--method");
-        bool json = args.Switch("json");
-        args.RejectUnused("eval");
+        var problem = new ProblemOptions();
+        var method = new Option<string>("--method") { Description = "distance method; auto takes the most precise that applies", DefaultValueFactory = _ => "auto" }.OneOf(DistanceMethods.Names);
+        var json = new Option<bool>("--json") { Description = "print exactly one JSON object on standard output" };
+        var command = new Command("eval", "TV(p1, q1), KL(p1||q1), KL(q1||p1) and path KL of one sampler run");
+        problem.AddTo(command);
+        command.Options.Add(method);
+        command.Options.Add(json);
+        command.SetAction(parse => Run(problem.Read(parse), DistanceMethods.Parse(parse.GetValue(method)!, "--method"), parse.GetValue(json), terminal, cancellation));
+        return command;
+    }
+
+    public static int Run(Problem problem, DistanceMethod method, bool json, Terminal terminal, CancellationToken cancellation)
+    {
         foreach (string warning in problem.Levels.Warnings)
         {
             terminal.Error.WriteLine($"warning: {warning}");

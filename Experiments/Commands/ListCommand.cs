@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Diffusion.Verify.Experiments.Cli;
 using Diffusion.Verify.Samplers;
 using Diffusion.Verify.Schedules;
@@ -8,9 +9,15 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// <summary><c>list</c>: the samplers, schedules and target kinds the harness knows.</summary>
 public static class ListCommand
 {
-    public static int Run(Arguments args, Terminal terminal)
+    public static Command Create(Terminal terminal)
     {
-        args.RejectUnused("list");
+        var command = new Command("list", "List the samplers (order, score evaluations per step), schedules and target kinds");
+        command.SetAction(_ => Run(terminal));
+        return command;
+    }
+
+    public static int Run(Terminal terminal)
+    {
         terminal.Out.WriteLine("samplers:");
         foreach (Sampler s in SamplerCatalog.Samplers)
         {

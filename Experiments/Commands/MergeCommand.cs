@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Diffusion.Verify.Experiments.Cli;
@@ -15,18 +16,23 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// </summary>
 public static partial class MergeCommand
 {
-    public static int Run(Arguments args, Terminal terminal)
+    public static Command Create(Terminal terminal)
     {
-        string? output = args.Text("out");
-        args.RejectUnused("merge");
-        if (args.Positional.Count == 0)
+        var directories = new Argument<string[]>("DIR") { Description = "directories holding the shard CSVs of runs made with --shard i/n", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string?>("--out") { Description = "output directory [default: the first DIR]", HelpName = "DIR" };
+        var command = new Command("merge", "Combine the shard outputs of 'run --shard i/n' into one result set") { directories, output };
+        command.SetAction(parse =>
         {
-            throw new InvalidSpecificationException("DIR", "(none)", "merge needs at least one directory holding shard CSVs");
-        }
+            string[] named = parse.GetValue(directories)!;
+            return Run(named, parse.GetValue(output) ?? named[0], terminal);
+        });
+        return command;
+    }
 
-        output ??= args.Positional[0];
+    public static int Run(IReadOnlyList<string> directories, string output, Terminal terminal)
+    {
         var shards = new List<ShardFile>();
-        foreach (string directory in args.Positional.Select(Path.GetFullPath).Distinct())
+        foreach (string directory in directories.Select(Path.GetFullPath).Distinct())
         {
             if (!Directory.Exists(directory))
             {
@@ -45,7 +51,7 @@ public static partial class MergeCommand
 
         if (shards.Count == 0)
         {
-            throw new InvalidSpecificationException("DIR", string.Join(" ", args.Positional), "holds no shard CSVs (name.shard-i-of-n.csv)");
+            throw new InvalidSpecificationException("DIR", string.Join(" ", directories), "holds no shard CSVs (name.shard-i-of-n.csv)");
         }
 
         // Check every experiment before writing anything, so a refused merge leaves the output untouched.

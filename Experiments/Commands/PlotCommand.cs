@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Diffusion.Verify.Experiments.Cli;
 using Diffusion.Verify.Experiments.Reporting;
 
@@ -6,16 +7,18 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// <summary><c>plot DIR</c>: rebuilds fits, figures and summary.md from the CSVs in DIR alone.</summary>
 public static class PlotCommand
 {
-    public static int Run(Arguments args, Terminal terminal)
+    public static Command Create(Terminal terminal)
     {
-        args.RejectUnused("plot");
-        if (args.Positional.Count != 1)
-        {
-            throw new InvalidSpecificationException("DIR", string.Join(" ", args.Positional), "plot takes exactly one results directory");
-        }
+        var directory = new Argument<string>("DIR") { Description = "a results directory" };
+        var command = new Command("plot", "Rebuild fits, figures and summary.md from the CSVs in DIR") { directory };
+        command.SetAction(parse => Run(parse.GetValue(directory)!, terminal));
+        return command;
+    }
 
-        ReportBuilder.Build(args.Positional[0], Pipeline.PointJournal.Titles(args.Positional[0]));
-        terminal.Error.WriteLine($"rebuilt figures, fits and summary.md in {args.Positional[0]}");
+    public static int Run(string directory, Terminal terminal)
+    {
+        ReportBuilder.Build(directory, Pipeline.PointJournal.Titles(directory));
+        terminal.Error.WriteLine($"rebuilt figures, fits and summary.md in {directory}");
         return 0;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Diffusion.Verify.Experiments.Cli;
 using Diffusion.Verify.Experiments.Pipeline;
 using Diffusion.Verify.Experiments.Reporting;
@@ -11,15 +12,41 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// </summary>
 public static class RunCommand
 {
-    public static int Run(Arguments args, Terminal terminal, CancellationToken cancellation)
+    public static Command Create(Terminal terminal, CancellationToken cancellation)
     {
-        bool quick = args.Switch("quick");
-        bool resume = args.Switch("resume");
-        Shard shard = Shard.Parse(args.Text("shard"));
-        string output = args.Text("out") ?? (quick ? ".quick-results" : "results");
-        args.RejectUnused("run");
+        var configs = new Argument<string[]>("CONFIG") { Description = "experiment configs (default: every *.json in Experiments/configs)", Arity = ArgumentArity.ZeroOrMore };
+        var quick = new Option<bool>("--quick") { Description = "few points per sweep (each config's \"quick\" overrides), into .quick-results/ unless --out is given" };
+        var output = new Option<string?>("--out") { Description = "output directory [default: results, or .quick-results with --quick]", HelpName = "DIR" };
+        var resume = new Option<bool>("--resume") { Description = "keep the finished points of an interrupted run in the output directory" };
+        var shard = new Option<Shard?>("--shard")
+        {
+            Description = "run every n-th point only (shard i of n, 0 ≤ i < n); combine the shards with 'merge'",
+            HelpName = "i/n",
+            CustomParser = result =>
+            {
+                try
+                {
+                    return Shard.Parse(result.Tokens[0].Value);
+                }
+                catch (InvalidSpecificationException e)
+                {
+                    result.AddError(e.Message);
+                    return Shard.Whole;
+                }
+            },
+        };
+        var command = new Command("run", "Run the experiment suite: sweep each config, write CSVs, fits, figures and summary.md") { configs, quick, output, resume, shard };
+        command.SetAction(parse =>
+        {
+            bool isQuick = parse.GetValue(quick);
+            return Run(parse.GetValue(configs) ?? [], isQuick, parse.GetValue(output) ?? (isQuick ? ".quick-results" : "results"), parse.GetValue(resume), parse.GetValue(shard) ?? Shard.Whole, terminal, cancellation);
+        });
+        return command;
+    }
 
-        var configs = ConfigFiles.LoadAll(args.Positional, quick);
+    public static int Run(IReadOnlyList<string> configFiles, bool quick, string output, bool resume, Shard shard, Terminal terminal, CancellationToken cancellation)
+    {
+        var configs = ConfigFiles.LoadAll(configFiles, quick);
         foreach (string warning in configs.SelectMany(c => c.Warnings).Distinct())
         {
             terminal.Error.WriteLine($"warning: {warning}");

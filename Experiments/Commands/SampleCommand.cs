@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Diffusion.Verify.Experiments.Cli;
 using Diffusion.Verify.Experiments.Output;
@@ -12,12 +13,21 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// </summary>
 public static class SampleCommand
 {
-    public static int Run(Arguments args, Terminal terminal, CancellationToken cancellation)
+    public static Command Create(Terminal terminal, CancellationToken cancellation)
     {
-        ProblemArguments problem = ProblemArguments.Read(args);
-        bool withStart = args.Switch("with-start");
-        string? outPath = args.Text("out");
-        args.RejectUnused("sample");
+        var problem = new ProblemOptions();
+        var output = new Option<string?>("--out") { Description = "write the N output samples as CSV", HelpName = "FILE.csv" };
+        var withStart = new Option<bool>("--with-start") { Description = "also write each sample's starting point" };
+        var command = new Command("sample", "Run one sampler; print the mean over coordinates of the sample mean and variance");
+        problem.AddTo(command);
+        command.Options.Add(output);
+        command.Options.Add(withStart);
+        command.SetAction(parse => Run(problem.Read(parse), parse.GetValue(withStart), parse.GetValue(output), terminal, cancellation));
+        return command;
+    }
+
+    public static int Run(Problem problem, bool withStart, string? outPath, Terminal terminal, CancellationToken cancellation)
+    {
 
         foreach (string warning in problem.Levels.Warnings)
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using Diffusion.Verify.Experiments.Cli;
 using Diffusion.Verify.Experiments.Configuration;
@@ -13,12 +14,19 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// </summary>
 public static class ValidateCommand
 {
-    public static int Run(Arguments args, Terminal terminal)
+    public static Command Create(Terminal terminal)
     {
-        args.RejectUnused("validate");
+        var files = new Argument<string[]>("CONFIG") { Description = "configs or target files (default: every *.json in Experiments/configs)", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("validate", "Check configs (with their quick variants and targets) without running anything") { files };
+        command.SetAction(parse => Run(parse.GetValue(files) ?? [], terminal));
+        return command;
+    }
+
+    public static int Run(IReadOnlyList<string> files, Terminal terminal)
+    {
         int failures = 0;
         var loaded = new List<ExperimentConfig>();
-        foreach (string path in ConfigFiles.Resolve(args.Positional))
+        foreach (string path in ConfigFiles.Resolve(files))
         {
             try
             {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Diffusion.Verify.Experiments.Cli;
 using Diffusion.Verify.Experiments.Pipeline;
 using Diffusion.Verify.Experiments.Reporting;
@@ -8,18 +9,20 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// <summary><c>verify DIR</c>: prints the verdict table; exit 1 if any claim is contradicted.</summary>
 public static class VerifyCommand
 {
-    public static int Run(Arguments args, Terminal terminal)
+    public static Command Create(Terminal terminal)
     {
-        args.RejectUnused("verify");
-        if (args.Positional.Count != 1)
-        {
-            throw new InvalidSpecificationException("DIR", string.Join(" ", args.Positional), "verify takes exactly one results directory");
-        }
+        var directory = new Argument<string>("DIR") { Description = "a results directory" };
+        var command = new Command("verify", "Print the verdict table; exit 1 if a claim is contradicted") { directory };
+        command.SetAction(parse => Run(parse.GetValue(directory)!, terminal));
+        return command;
+    }
 
-        var rows = ReportBuilder.ExperimentFiles(args.Positional[0]).SelectMany(ResultStore.Read).ToList();
+    public static int Run(string directory, Terminal terminal)
+    {
+        var rows = ReportBuilder.ExperimentFiles(directory).SelectMany(ResultStore.Read).ToList();
         if (rows.Count == 0)
         {
-            throw new InvalidSpecificationException("DIR", args.Positional[0], "holds no result rows");
+            throw new InvalidSpecificationException("DIR", directory, "holds no result rows");
         }
 
         Analysis analysis = Analysis.Of(rows);

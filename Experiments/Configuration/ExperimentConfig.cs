@@ -294,7 +294,7 @@ public sealed record ExperimentConfig(
 
         if (t.ValueKind != JsonValueKind.Object)
         {
-            throw new InvalidSpecificationException($"{p}.target", JsonDocuments.Show(t), "must be a target object or the path of a target file (relative to the config)");
+            throw new InvalidSpecificationException($"{p}.target", JsonFields.Show(t), "must be a target object or the path of a target file (relative to the config)");
         }
 
         Targets.TargetJson.Read(t, $"{p}.target");
@@ -306,7 +306,7 @@ public sealed record ExperimentConfig(
         JsonElement v = JsonFields.Required(e, p, name);
         if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
         {
-            throw new InvalidSpecificationException($"{p}.{name}", JsonDocuments.Show(v), "must be a non-empty array of strings");
+            throw new InvalidSpecificationException($"{p}.{name}", JsonFields.Show(v), "must be a non-empty array of strings");
         }
 
         var list = new List<string>();
@@ -315,7 +315,7 @@ public sealed record ExperimentConfig(
         {
             if (item.ValueKind != JsonValueKind.String)
             {
-                throw new InvalidSpecificationException($"{p}.{name}[{i}]", JsonDocuments.Show(item), "must be a string");
+                throw new InvalidSpecificationException($"{p}.{name}[{i}]", JsonFields.Show(item), "must be a string");
             }
 
             list.Add(item.GetString()!);
@@ -330,7 +330,7 @@ public sealed record ExperimentConfig(
         JsonElement v = JsonFields.Required(e, p, name);
         if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
         {
-            throw new InvalidSpecificationException($"{p}.{name}", JsonDocuments.Show(v), $"must be a non-empty array of integers from {min} to {max}");
+            throw new InvalidSpecificationException($"{p}.{name}", JsonFields.Show(v), $"must be a non-empty array of integers from {min} to {max}");
         }
 
         var list = new List<int>();
@@ -339,7 +339,7 @@ public sealed record ExperimentConfig(
         {
             if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out int x) || x < min || x > max)
             {
-                throw new InvalidSpecificationException($"{p}.{name}[{i}]", JsonDocuments.Show(item), $"must be an integer from {min} to {max}");
+                throw new InvalidSpecificationException($"{p}.{name}[{i}]", JsonFields.Show(item), $"must be an integer from {min} to {max}");
             }
 
             list.Add(x);
@@ -355,7 +355,7 @@ public sealed record ExperimentConfig(
         JsonElement v = JsonFields.Required(e, p, "schedules");
         if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
         {
-            throw new InvalidSpecificationException($"{p}.schedules", JsonDocuments.Show(v), "must be a non-empty array of schedule objects, e.g. [{ \"kind\": \"logsnr\" }]");
+            throw new InvalidSpecificationException($"{p}.schedules", JsonFields.Show(v), "must be a non-empty array of schedule objects, e.g. [{ \"kind\": \"logsnr\" }]");
         }
 
         var list = new List<ScheduleSpec>();
@@ -388,7 +388,7 @@ public sealed record ExperimentConfig(
         JsonElement v = JsonFields.Required(e, p, "perturbations");
         if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
         {
-            throw new InvalidSpecificationException($"{p}.perturbations", JsonDocuments.Show(v), "must be a non-empty array of perturbation objects, e.g. [{ \"kind\": \"scaled\", \"magnitude\": 0.01 }]");
+            throw new InvalidSpecificationException($"{p}.perturbations", JsonFields.Show(v), "must be a non-empty array of perturbation objects, e.g. [{ \"kind\": \"scaled\", \"magnitude\": 0.01 }]");
         }
 
         var list = new List<ScorePerturbationSpec>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Diffusion.Verify.Targets;
 
 namespace Diffusion.Verify.Experiments.Configuration;
 
@@ -46,7 +47,7 @@ public static class JsonDocuments
                 {
                     if (!seen.Add(p.Name))
                     {
-                        throw new InvalidSpecificationException($"{path}.{p.Name}", Show(p.Value), "duplicate key: give each key once");
+                        throw new InvalidSpecificationException($"{path}.{p.Name}", JsonFields.Show(p.Value), "duplicate key: give each key once");
                     }
 
                     RejectDuplicateKeys(p.Value, $"{path}.{p.Name}");
@@ -62,11 +63,5 @@ public static class JsonDocuments
 
                 break;
         }
-    }
-
-    public static string Show(JsonElement v)
-    {
-        string text = v.GetRawText();
-        return text.Length > 60 ? text[..57] + "..." : text;
     }
 }

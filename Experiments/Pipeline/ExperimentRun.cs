@@ -67,6 +67,7 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
         Exception? failure = null;
         SweepPoint? failedPoint = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var live = ProgressInPlace ? new LiveProgressLine(progress) : null;
 
         // Points run concurrently (most evaluators are single-threaded); each point's numbers depend only
         // on the point, and the CSV is put in canonical order at the end, so concurrency changes nothing
@@ -82,14 +83,14 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
                     SweepPoint point = points[i];
                     lock (gate)
                     {
-                        string line = $"[{experiment.Name}] point {i + 1}/{points.Count} {point.Describe(),-50} elapsed {Format(clock.Elapsed)}, ETA {Eta(clock.Elapsed, doneCost, totalCost)}";
-                        if (ProgressInPlace)
+                        string Line() => $"[{experiment.Name}] point {i + 1}/{points.Count} {point.Describe(),-50} elapsed {Format(clock.Elapsed)}, ETA {Eta(clock.Elapsed, doneCost, totalCost)}";
+                        if (live is not null)
                         {
-                            progress.Write($"\r{line}   ");
+                            live.Show(() => $"{LiveProgressLine.Bar(totalCost > 0 ? doneCost / totalCost : 0)} {Line()}");
                         }
                         else
                         {
-                            progress.WriteLine(line);
+                            progress.WriteLine(Line());
                         }
                     }
 
@@ -131,6 +132,7 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
             failure ??= e;
         }
 
+        live?.Dispose(); // before the closing lines, which the next tick would otherwise overdraw
         if (failure is not null)
         {
             if (ProgressInPlace)

@@ -6,9 +6,9 @@ namespace Diffusion.Verify.Numerics;
 /// The Gamma(k, 1) law with relative accuracy in both tails and for shapes k up to ~10⁶: density, the
 /// regularised incomplete gamma functions P(k, x) and Q(k, x) = 1 − P(k, x), and P(k, x + w) − P(k, x)
 /// for short intervals without cancellation.
-/// MathNet's GammaLowerRegularized is not used: it forms k ln x − x − ln Γ(k) directly (absolute error
-/// ~1e−16·k ln k in the exponent, i.e. relative error ~1e−10 at k = 5·10⁴) and returns 1 instead of 0
-/// when that exponent underflows in the lower tail.
+/// MathNet's GammaLowerRegularized / GammaUpperRegularized are not used: they form k ln x − x − ln Γ(k)
+/// directly, and against 60-digit values they are off by up to 8e−11 relative at k = 5·10⁴ and 4e−10 at
+/// k = 5·10⁵ (x within 8 standard deviations of k), where this routine stays within 6e−14.
 /// </summary>
 public static class RegularizedGamma
 {

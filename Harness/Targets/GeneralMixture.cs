@@ -346,7 +346,7 @@ public sealed class GeneralMixture : IDiffusedTarget
             double kl = 0;
             foreach (double lambda in Eigenvalues(k))
             {
-                kl += StartErrorBound.VarianceTerm(alphaBar * lambda + (1.0 - alphaBar));
+                kl -= Remainders.Log1PMinusX(alphaBar * (lambda - 1.0)); // c − 1 − ln c with c − 1 = ᾱ(λ − 1)
             }
 
             ReadOnlySpan<double> mean = Mean(k);

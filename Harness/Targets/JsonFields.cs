@@ -143,7 +143,8 @@ public static class JsonFields
         }
     }
 
-    private static string Show(JsonElement v)
+    /// <summary>A JSON value as it stands in the file, cut to 60 characters, for error messages.</summary>
+    public static string Show(JsonElement v)
     {
         string text = v.GetRawText();
         return text.Length > 60 ? text[..57] + "..." : text;

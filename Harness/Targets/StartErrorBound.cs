@@ -15,14 +15,5 @@ public static class StartErrorBound
 
     /// <summary>KL(N(m, v I_d) ‖ N(0, I_d)) = ½ (d (v − 1 − ln v) + ‖m‖²), without cancellation for v ≈ 1.</summary>
     public static double IsotropicKl(int dimension, double variance, double meanNormSquared) =>
-        0.5 * (dimension * VarianceTerm(variance) + meanNormSquared);
-
-    /// <summary>v − 1 − ln v, accurate when v is close to 1.</summary>
-    public static double VarianceTerm(double variance)
-    {
-        double delta = variance - 1.0;
-        return Math.Abs(delta) < 1e-3
-            ? delta * delta * (0.5 - delta * (1.0 / 3 - delta * (0.25 - delta / 5)))
-            : delta - Elementary.Log1P(delta);
-    }
+        0.5 * (dimension * -Remainders.Log1PMinusX(variance - 1.0) + meanNormSquared);
 }

@@ -14,12 +14,16 @@ public sealed class PipelineExitCodeTests : IDisposable
     public void Dispose() => _scratch.Dispose();
 
     [Theory]
-    [InlineData("frobnicate", "command = frobnicate: known commands: run")]
-    [InlineData("run --speed 3", "--speed = 3: unknown flag for 'run'")]
+    [InlineData("frobnicate", "unknown command 'frobnicate'; commands: run, sample, eval")]
+    [InlineData("run --speed 3", "unknown option '--speed' for 'run'")]
+    [InlineData("run --quik", "unknown option '--quik' for 'run' (did you mean '--quick'?)")]
     [InlineData("run no-such-config.json", "CONFIG = no-such-config.json: no such file")]
     [InlineData("run --shard 2/2", "--shard = 2/2: must be i/n with 0 ≤ i < n")]
-    [InlineData("merge", "DIR = (none): merge needs at least one directory")]
+    [InlineData("merge", "Required argument 'DIR' missing for command: 'merge'")]
     [InlineData("verify no-such-directory", "DIR = no-such-directory: no such directory")]
+    [InlineData("eval --target t.json --sampler acc-od --steps 10", "--sampler = acc-od: allowed: ddim-type, ddpm-type")]
+    [InlineData("sample --target t.json --sampler acc-ode --steps 1", "--steps = 1: must be an integer from 2 to 10000000")]
+    [InlineData("eval --sampler acc-ode --steps 10", "Option '--target' is required")]
     public void BadInputExitsTwoWithAMessage(string commandLine, string message)
     {
         var (code, _, error) = PipelineTestFiles.Cli(commandLine.Split(' '));

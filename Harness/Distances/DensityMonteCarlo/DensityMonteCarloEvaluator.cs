@@ -52,10 +52,9 @@ public static class DensityMonteCarloEvaluator
         var klQp = new MeanAccumulator();
         foreach (double l in logRatio)
         {
-            double rMinusOne = Elementary.ExpM1(l);
-            tv.Add(l < 0 ? -rMinusOne : 0.0);
-            klPq.Add(RMinusOneMinusLogR(l));
-            klQp.Add(l * (rMinusOne + 1) - rMinusOne);
+            tv.Add(l < 0 ? -Elementary.ExpM1(l) : 0.0);
+            klPq.Add(Remainders.ExpM1MinusX(l));
+            klQp.Add(Remainders.XExpXMinusExpM1(l));
         }
 
         return new DistanceReport(
@@ -65,16 +64,5 @@ public static class DensityMonteCarloEvaluator
             null,
             DistanceMethod.DensityMonteCarlo,
             n);
-    }
-
-    /// <summary>r − 1 − ln r for r = e^l, by its series near l = 0 where the direct form cancels.</summary>
-    private static double RMinusOneMinusLogR(double l)
-    {
-        if (Math.Abs(l) < 1e-3)
-        {
-            return l * l * (0.5 + l * (1.0 / 6 + l * (1.0 / 24 + l / 120)));
-        }
-
-        return Elementary.ExpM1(l) - l;
     }
 }

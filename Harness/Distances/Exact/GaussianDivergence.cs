@@ -5,8 +5,8 @@ namespace Diffusion.Verify.Distances.Exact;
 /// <summary>
 /// KL divergence between Gaussians with diagonal covariance in a common basis, in closed form:
 /// KL(N(μ_p, v_p) ‖ N(μ_q, v_q)) = ½ Σ_j [ r_j − 1 − ln r_j + (μ_p − μ_q)² / v_q ], r_j = v_p / v_q.
-/// r − 1 − ln r is evaluated as δ − ln(1 + δ) with δ = (v_p − v_q)/v_q formed by one exact subtraction and
-/// a series for small δ, so KL keeps full relative precision however close the laws are.
+/// r − 1 − ln r is evaluated as δ − ln(1 + δ) with δ = (v_p − v_q)/v_q formed by one exact subtraction
+/// (<see cref="Remainders.Log1PMinusX"/>), so KL keeps full relative precision however close the laws are.
 /// </summary>
 public static class GaussianDivergence
 {
@@ -32,34 +32,6 @@ public static class GaussianDivergence
     {
         double delta = (varianceP - varianceQ) / varianceQ;
         double shift = meanP - meanQ;
-        return 0.5 * (ExcessOverLog(delta) + (shift * shift / varianceQ));
-    }
-
-    /// <summary>
-    /// δ − ln(1 + δ) ≥ 0 (δ &gt; −1) to full relative precision: the alternating series Σ_{k≥2} (−δ)^k / k
-    /// for |δ| &lt; 1/4, where subtracting ln(1 + δ) would cancel, the direct form elsewhere.
-    /// </summary>
-    public static double ExcessOverLog(double delta)
-    {
-        if (Math.Abs(delta) >= 0.25)
-        {
-            return delta - Elementary.Log1P(delta);
-        }
-
-        double power = delta * delta;
-        double sum = 0;
-        for (int k = 2; k < 60; k++)
-        {
-            double term = power / k;
-            sum += (k & 1) == 0 ? term : -term;
-            if (Math.Abs(term) <= 1e-18 * Math.Abs(sum))
-            {
-                break;
-            }
-
-            power *= delta;
-        }
-
-        return sum;
+        return 0.5 * (-Remainders.Log1PMinusX(delta) + (shift * shift / varianceQ));
     }
 }

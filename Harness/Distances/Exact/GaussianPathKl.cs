@@ -1,3 +1,4 @@
+using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Samplers;
 using Diffusion.Verify.Schedules;
 using Diffusion.Verify.Scores;
@@ -88,7 +89,7 @@ public static class GaussianPathKl
                 double slopeGap = aq - ap;
                 double meanGap = (slopeGap * mt) + (cq - cp);
                 double shift2 = (meanGap * meanGap) + (slopeGap * slopeGap * vt);
-                double term = 0.5 * (GaussianDivergence.ExcessOverLog(ratioMinusOne) + (shift2 / varianceP));
+                double term = 0.5 * (-Remainders.Log1PMinusX(ratioMinusOne) + (shift2 / varianceP));
                 sum += weight[i] * term;
 
                 // δ = r − 1 carries ~4 ulps of (1 + |δ|); r − 1 − ln r moves by δ/(1 + δ) per unit of δ.
