@@ -22,8 +22,6 @@ public sealed class LogLogPlot
         _plot.Axes.Left.TickGenerator = LogTicks();
     }
 
-    public int SeriesCount => _series;
-
     /// <summary>Adds a curve of the positive, finite points; hollow markers are points below their floor.</summary>
     public void Add(string label, IReadOnlyList<(double X, double Y, double Error, bool Resolved)> points)
     {

@@ -112,9 +112,6 @@ public sealed class SamplerBlock
     /// <summary>Extra per-block state a sampler may attach (e.g. a tangent map for multistep rules).</summary>
     public object? SamplerState { get; set; }
 
-    /// <summary>Score evaluations made by this block so far, counted per row evaluation / rows.</summary>
-    public long ScoreEvaluations { get; private set; }
-
     /// <summary>Rows × d span of a buffer.</summary>
     public Span<double> Active(double[] buffer) => buffer.AsSpan(0, Rows * Dimension);
 
@@ -133,7 +130,6 @@ public sealed class SamplerBlock
         Rows = rows;
         HasHistory = false;
         SamplerState = null;
-        ScoreEvaluations = 0;
         if (LogDeterminant is not null)
         {
             Array.Clear(LogDeterminant);
@@ -144,7 +140,6 @@ public sealed class SamplerBlock
     public void EvaluateScore(double[] x, double alphaBar, double[] score)
     {
         Score.Evaluate(x.AsSpan(0, Rows * Dimension), Rows, alphaBar, score.AsSpan(0, Rows * Dimension), _scoreScratch);
-        ScoreEvaluations++;
     }
 
     /// <summary>Fresh N(0, I) draws for every row, keyed on (seed, stream, t, sample index).</summary>

@@ -22,6 +22,4 @@ public sealed record ScoreErrorEstimate(
 
     /// <summary>False when the Jacobian error was not requested (then it and its error are NaN).</summary>
     public bool HasJacobianError => !double.IsNaN(JacobianError);
-
-    public long TotalSamples => (long)SamplesPerLevel * Levels.Count;
 }

@@ -47,7 +47,8 @@ public sealed class ResumeAfterKillTests(KilledRunReference reference) : IClassF
         while (PipelineTestFiles.JournalledPoints(csv) < 1)
         {
             Assert.False(child.HasExited, "the child exited before finishing a point");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), "no point finished within 90 s");
+            // A guard against hanging the suite, not a timing claim: a point takes well under a second.
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(10), "no point finished within 10 minutes");
             Thread.Sleep(10);
         }
 

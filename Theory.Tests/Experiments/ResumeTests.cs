@@ -133,7 +133,6 @@ public sealed class ResumeTests : IDisposable
         Assert.Equal(130, code);
         // 300 ms may land before the point starts (a cold JIT) or inside it; either way the run stops cleanly.
         Assert.True(error.Contains("[slow] cancelled: 0 of 1 points finished") || error.Contains("cancelled; finished points are kept"), error);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed} to stop");
         Assert.Empty(ResultStore.Read(ResultStore.PathFor(_scratch["out"], "slow")));
     }
 

@@ -11,7 +11,7 @@ public sealed class ExactDiagonalGaussianScoreTests
     [InlineData(0.999)]
     [InlineData(0.4)]
     [InlineData(1e-6)]
-    public void Equals_the_isotropic_mixture_score_for_an_isotropic_gaussian(double alphaBar)
+    public void EqualsTheIsotropicMixtureScoreForAnIsotropicGaussian(double alphaBar)
     {
         double[] mean = [1.5, -0.4, 0.0];
         var mixture = new IsotropicMixture([1.0], [mean], [0.3]);
@@ -40,7 +40,7 @@ public sealed class ExactDiagonalGaussianScoreTests
     }
 
     [Fact]
-    public void Is_the_gradient_of_the_diffused_log_density_with_a_diagonal_jacobian()
+    public void IsTheGradientOfTheDiffusedLogDensityWithADiagonalJacobian()
     {
         double[] means = [2.0, -1.0, 0.5];
         double[] eigenvalues = [4.0, 0.01, 1.0];
@@ -93,7 +93,7 @@ public sealed class ExactDiagonalGaussianScoreTests
     }
 
     [Fact]
-    public void Rejects_non_positive_eigenvalues_and_mismatched_lengths()
+    public void RejectsNonPositiveEigenvaluesAndMismatchedLengths()
     {
         Assert.Throws<InvalidSpecificationException>(() => new DiagonalGaussianScore([0.0, 1.0], [1.0, 0.0]));
         Assert.Throws<InvalidSpecificationException>(() => new DiagonalGaussianScore([0.0, 1.0], [1.0]));

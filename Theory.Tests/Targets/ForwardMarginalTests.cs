@@ -34,7 +34,7 @@ public class ForwardMarginalTests
 
     [Theory]
     [MemberData(nameof(Targets))]
-    public void Forward_chain_marginals_equal_q_t(string name, string json)
+    public void ForwardChainMarginalsEqualQT(string name, string json)
     {
         TargetCase c = TargetCase.FromTarget(name, TargetJson.Parse(json));
         NoiseSchedule schedule = new ScheduleSpec("li2024").Build(Steps);
@@ -74,7 +74,7 @@ public class ForwardMarginalTests
 
     [Theory]
     [MemberData(nameof(Targets))]
-    public void Sample_diffused_equals_q_t(string name, string json)
+    public void SampleDiffusedEqualsQT(string name, string json)
     {
         TargetCase c = TargetCase.FromTarget(name, TargetJson.Parse(json));
         NoiseSchedule schedule = new ScheduleSpec("li2024").Build(Steps);
@@ -98,7 +98,7 @@ public class ForwardMarginalTests
     /// <summary>Data draws at ᾱ = 1 are checked the same way (q_0 itself, where the covariances are least smoothed).</summary>
     [Theory]
     [MemberData(nameof(Targets))]
-    public void Sample_data_equals_q_0(string name, string json)
+    public void SampleDataEqualsQ0(string name, string json)
     {
         TargetCase c = TargetCase.FromTarget(name, TargetJson.Parse(json));
         int d = c.Dimension;

@@ -48,7 +48,7 @@ public class TargetsJsonTests
     }
 
     [Fact]
-    public void Gmm_forms_parse_to_their_classes_with_the_given_parameters()
+    public void GmmFormsParseToTheirClassesWithTheGivenParameters()
     {
         var iso = Assert.IsType<IsotropicMixture>(TargetJson.Parse("""{ "kind": "gmm", "weights": [0.25, 0.75], "means": [[0, 1], [2, 3]], "variances": [0.5, 2] }"""));
         Assert.Equal([0.5, 2.0], iso.Variances);
@@ -76,7 +76,7 @@ public class TargetsJsonTests
     }
 
     [Fact]
-    public void Gaussian_exposes_mean_eigenvalues_eigenvectors_and_rotated_mean()
+    public void GaussianExposesMeanEigenvaluesEigenvectorsAndRotatedMean()
     {
         var iso = Assert.IsType<GaussianTarget>(TargetJson.Parse("""{ "kind": "gaussian", "dimension": 1000, "variance": 4.0 }"""));
         Assert.True(iso.IsIsotropic);
@@ -119,7 +119,7 @@ public class TargetsJsonTests
     }
 
     [Fact]
-    public void Embedded_exposes_core_basis_and_complement_variance()
+    public void EmbeddedExposesCoreBasisAndComplementVariance()
     {
         var embedded = Assert.IsType<EmbeddedMixture>(TargetJson.Parse("""{ "kind": "embedded", "dimension": 1000, "complementVariance": 0.7, "seed": 2, "core": { "kind": "gmm", "weights": [0.5, 0.5], "means": [[-1, 0], [1, 0]], "variances": [0.1, 0.1] } }"""));
         Assert.Equal(1000, embedded.Dimension);
@@ -144,7 +144,7 @@ public class TargetsJsonTests
     }
 
     [Fact]
-    public void Random_gmm_is_reproducible_from_its_seed_and_has_the_stated_shape()
+    public void RandomGmmIsReproducibleFromItsSeedAndHasTheStatedShape()
     {
         const string json = """{ "kind": "random-gmm", "dimension": 32, "components": 8, "meanScale": 2.0, "covariance": "full", "seed": 7 }""";
         var a = Assert.IsType<GeneralMixture>(TargetJson.Parse(json));

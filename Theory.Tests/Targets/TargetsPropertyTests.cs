@@ -28,42 +28,42 @@ public class TargetsPropertyTests
     private const double BlockTolerance = 1e-13;
 
     [Property(MaxTest = Cases)]
-    public void Score_equals_finite_difference_of_log_density(int seed)
+    public void ScoreEqualsFiniteDifferenceOfLogDensity(int seed)
     {
         double error = ScoreError(seed, out string what);
         Assert.True(error <= ScoreTolerance, $"{what}: normalised score error {error:E3}");
     }
 
     [Property(MaxTest = Cases)]
-    public void Jacobian_equals_finite_difference_of_score(int seed)
+    public void JacobianEqualsFiniteDifferenceOfScore(int seed)
     {
         double error = JacobianError(seed, out string what);
         Assert.True(error <= JacobianTolerance, $"{what}: normalised Jacobian error {error:E3}");
     }
 
     [Property(MaxTest = Cases)]
-    public void Isotropic_fast_path_equals_dense_path(int seed)
+    public void IsotropicFastPathEqualsDensePath(int seed)
     {
         double error = IsotropicAgreementError(seed, out string what);
         Assert.True(error <= AgreementTolerance, $"{what}: normalised disagreement {error:E3}");
     }
 
     [Property(MaxTest = Cases)]
-    public void Log_determinant_equals_dense_lu(int seed)
+    public void LogDeterminantEqualsDenseLu(int seed)
     {
         double error = LogDeterminantError(seed, out string what);
         Assert.True(error <= LogDeterminantTolerance, $"{what}: ln|det| error {error:E3}");
     }
 
     [Property(MaxTest = Cases)]
-    public void Log_density_equals_dense_reference(int seed)
+    public void LogDensityEqualsDenseReference(int seed)
     {
         double error = DensityError(seed, out string what);
         Assert.True(error <= DensityTolerance, $"{what}: ln q error {error:E3}");
     }
 
     [Property(MaxTest = Cases)]
-    public void Score_block_equals_row_by_row_evaluation(int seed)
+    public void ScoreBlockEqualsRowByRowEvaluation(int seed)
     {
         double error = BlockError(seed, out string what);
         Assert.True(error <= BlockTolerance, $"{what}: block vs single-row disagreement {error:E3}");

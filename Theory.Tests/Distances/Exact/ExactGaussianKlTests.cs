@@ -11,7 +11,7 @@ public sealed class ExactGaussianKlTests
     [InlineData(0.0, 5.0, 0.0, 1.0)]
     [InlineData(-1.0, 0.2, 0.5, 0.25)]
     [InlineData(1e-3, 1.001, 0.0, 1.0)]
-    public void One_dimensional_value_matches_direct_integration(double meanP, double varianceP, double meanQ, double varianceQ)
+    public void OneDimensionalValueMatchesDirectIntegration(double meanP, double varianceP, double meanQ, double varianceQ)
     {
         // ∫ p (ln p − ln q) with the log-densities written out; composite Gauss–Legendre over ±40 sd of p.
         double sd = Math.Sqrt(varianceP);
@@ -48,14 +48,14 @@ public sealed class ExactGaussianKlTests
     [InlineData(-0.2500001, 0.037682105785123150621)]
     [InlineData(-0.9, 1.4025850929940458839)]
     [InlineData(3.0, 1.6137056388801093812)]
-    public void Excess_over_log_is_accurate_on_both_sides_of_the_series_switch(double delta, double reference)
+    public void ExcessOverLogIsAccurateOnBothSidesOfTheSeriesSwitch(double delta, double reference)
     {
         double excess = -Remainders.Log1PMinusX(delta);
         Assert.True(Math.Abs(excess - reference) <= 2e-15 * reference, $"δ = {delta}: {excess:R} vs {reference:R}");
     }
 
     [Fact]
-    public void Multivariate_value_is_the_sum_over_coordinates_and_is_zero_only_for_equal_laws()
+    public void MultivariateValueIsTheSumOverCoordinatesAndIsZeroOnlyForEqualLaws()
     {
         var p = new GaussianLaw([0.1, -2.0, 0.0], [1.0, 0.5, 3.0]);
         var q = new GaussianLaw([0.0, -2.5, 0.0], [1.1, 0.5, 2.0]);

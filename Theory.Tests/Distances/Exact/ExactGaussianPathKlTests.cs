@@ -12,7 +12,7 @@ public sealed class ExactGaussianPathKlTests(ITestOutputHelper output)
     [InlineData("ddpm-type", StartDistribution.Gaussian)]
     [InlineData("ddpm-type", StartDistribution.Exact)]
     [InlineData("test-acc-sde", StartDistribution.Gaussian)]
-    public void Matches_a_per_step_numerical_evaluation_in_one_dimension(string samplerName, StartDistribution start)
+    public void MatchesAPerStepNumericalEvaluationInOneDimension(string samplerName, StartDistribution start)
     {
         // Each step independently: x over q_t and y over q(·|x) by quadrature, with q(·|x) from DESIGN §4's
         // exact facts, E[X_{t−1}|x] = (x + β s_t(x))/√α, Var = β/α (1 + β s_t'), and p(·|x) from the kernel.
@@ -74,7 +74,7 @@ public sealed class ExactGaussianPathKlTests(ITestOutputHelper output)
     [InlineData("ddpm-type", StartDistribution.Exact, 200)]
     [InlineData("test-acc-sde", StartDistribution.Gaussian, 30)]
     [InlineData("test-acc-sde", StartDistribution.Exact, 200)]
-    public void Bounds_the_marginal_kl_from_above(string samplerName, StartDistribution start, int steps)
+    public void BoundsTheMarginalKlFromAbove(string samplerName, StartDistribution start, int steps)
     {
         // Data processing: KL(q_1‖p_1) ≤ KL(path of q ‖ path of p).
         var data = new GaussianLaw([1.0, -2.0, 0.0], [0.05, 1.0, 4.0]);
@@ -90,7 +90,7 @@ public sealed class ExactGaussianPathKlTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Ddpm_type_terms_are_the_variance_mismatch_of_the_exact_posterior_mean()
+    public void DdpmTypeTermsAreTheVarianceMismatchOfTheExactPosteriorMean()
     {
         // For a Gaussian target ddpm-type's kernel mean is the exact posterior mean, so each term is
         // ½(r − 1 − ln r) with r = σ_q²/σ_p² = (β v_{t−1}/v_t)/(β/α) = α v_{t−1}/v_t, summed over coordinates.
@@ -115,7 +115,7 @@ public sealed class ExactGaussianPathKlTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Gaussian_start_adds_kl_from_q_T_to_the_standard_normal()
+    public void GaussianStartAddsKlFromQTToTheStandardNormal()
     {
         var data = new GaussianLaw([2.0, 0.0], [0.5, 3.0]);
         NoiseSchedule schedule = LinearSchedule.Create(30);
@@ -128,7 +128,7 @@ public sealed class ExactGaussianPathKlTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Is_refused_for_deterministic_samplers()
+    public void IsRefusedForDeterministicSamplers()
     {
         Assert.Throws<InvalidSpecificationException>(() =>
             GaussianPathKl.Compute(new DdimTypeSampler(), LinearSchedule.Create(30), GaussianLaw.StandardNormal(1), StartDistribution.Exact));

@@ -14,7 +14,7 @@ public sealed class GaussianTvChiSquareTests
     [InlineData(5.0)]
     [InlineData(1e-3)]
     [InlineData(1.0 + 1e-4)]
-    public void Three_dimensional_value_matches_brute_force_integration_over_the_radius(double varianceP)
+    public void ThreeDimensionalValueMatchesBruteForceIntegrationOverTheRadius(double varianceP)
     {
         // |X| is sufficient for the pair N(0, aI) vs N(0, bI), so TV is the TV of the radius laws,
         // f_a(r) = √(2/π) r² a^{−3/2} e^{−r²/2a}.
@@ -47,7 +47,7 @@ public sealed class GaussianTvChiSquareTests
     }
 
     [Fact]
-    public void Two_dimensional_value_is_the_exponential_difference()
+    public void TwoDimensionalValueIsTheExponentialDifference()
     {
         // k = 1: P(1, x) = 1 − e^{−x}, so TV = e^{−x₁} − e^{−ρ x₁}, x₁ = ln ρ / (ρ − 1).
         foreach (double rho in new[] { 1.5, 0.2, 10.0, 1.01 })
@@ -59,14 +59,12 @@ public sealed class GaussianTvChiSquareTests
     }
 
     [Fact]
-    public void Isotropic_d1000_is_instant_and_agrees_with_the_inversion()
+    public void IsotropicD1000ChiSquareAgreesWithTheInversion()
     {
         var p = GaussianLaw.Isotropic(1000, -0.3, 1.02);
         var q = GaussianLaw.Isotropic(1000, -0.3, 1.0);
-        var started = System.Diagnostics.Stopwatch.StartNew();
         TotalVariationValue chi = GaussianTotalVariation.Compute(p, q);
         TotalVariationValue imhof = GaussianTotalVariation.Compute(p, q, GaussianTvFormula.Imhof);
-        Assert.True(started.Elapsed.TotalSeconds < 1, $"took {started.Elapsed.TotalSeconds:F2} s");
         Assert.Equal(GaussianTvFormula.ChiSquare, chi.Formula);
         Assert.True(imhof.Converged);
         Assert.True(Math.Abs(chi.Value - imhof.Value) <= 1e-11 * chi.Value, $"{chi.Value:R} vs {imhof.Value:R}");

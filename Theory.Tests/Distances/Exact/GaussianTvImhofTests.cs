@@ -27,7 +27,7 @@ public sealed class GaussianTvImhofTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(TwoDimensional))]
-    public void Matches_high_precision_two_dimensional_values(double[] meanP, double[] varianceP, double[] meanQ, double[] varianceQ, double reference)
+    public void MatchesHighPrecisionTwoDimensionalValues(double[] meanP, double[] varianceP, double[] meanQ, double[] varianceQ, double reference)
     {
         TotalVariationValue tv = GaussianTotalVariation.Compute(new GaussianLaw(meanP, varianceP), new GaussianLaw(meanQ, varianceQ), GaussianTvFormula.Imhof);
         Assert.Equal(GaussianTvFormula.Imhof, tv.Formula);
@@ -37,7 +37,7 @@ public sealed class GaussianTvImhofTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Matches_the_one_dimensional_closed_form_from_tv_of_order_one_down_to_1e_minus_12()
+    public void MatchesTheOneDimensionalClosedFormFromTvOfOrderOneDownTo1eMinus12()
     {
         // d = 1 is the hardest case for the inversion: |φ| decays only like t^{−1/2}.
         var random = new Random(23);
@@ -78,7 +78,7 @@ public sealed class GaussianTvImhofTests(ITestOutputHelper output)
     [InlineData(7, 1 + 1e-4)]
     [InlineData(2, 101.0)]
     [InlineData(40, 0.9)]
-    public void Matches_the_chi_square_closed_form(int dimension, double varianceP)
+    public void MatchesTheChiSquareClosedForm(int dimension, double varianceP)
     {
         var p = GaussianLaw.Isotropic(dimension, 1.0, varianceP);
         var q = GaussianLaw.Isotropic(dimension, 1.0, 1.0);
@@ -91,7 +91,7 @@ public sealed class GaussianTvImhofTests(ITestOutputHelper output)
     [InlineData(1e-8)]
     [InlineData(0.1)]
     [InlineData(2.0)]
-    public void Matches_the_mean_shift_closed_form(double shift)
+    public void MatchesTheMeanShiftClosedForm(double shift)
     {
         var p = new GaussianLaw([shift, -shift, 0.5 * shift], [1.0, 2.0, 0.3]);
         var q = new GaussianLaw([0.0, 0.0, 0.0], [1.0, 2.0, 0.3]);
@@ -101,7 +101,7 @@ public sealed class GaussianTvImhofTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Matches_a_ten_million_sample_density_ratio_monte_carlo_within_four_sigma()
+    public void MatchesATenMillionSampleDensityRatioMonteCarloWithinFourSigma()
     {
         // d = 4, unequal covariances on both sides of 1 and a mean shift: TV = E_p[(1 − q/p)₊].
         double[] meanP = [0.3, -0.2, 0.1, 0.0];
@@ -149,7 +149,7 @@ public sealed class GaussianTvImhofTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Is_symmetric_and_converges_for_random_anisotropic_pairs_in_several_dimensions()
+    public void IsSymmetricAndConvergesForRandomAnisotropicPairsInSeveralDimensions()
     {
         var random = new Random(5);
         for (int c = 0; c < 30; c++)
@@ -181,7 +181,7 @@ public sealed class GaussianTvImhofTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Absurdly_unequal_variances_fall_back_to_a_tight_bracket()
+    public void AbsurdlyUnequalVariancesFallBackToATightBracket()
     {
         // Variance ratio 1e−31: the inversion cannot resolve it, but this coordinate alone has TV ≈ 1.
         var p = new GaussianLaw([-1.82, 0.1], [1.1e-31, 1.0]);

@@ -23,7 +23,7 @@ public sealed class GaussianTvOneDimensionalTests
 
     [Theory]
     [MemberData(nameof(Pairs))]
-    public void Matches_brute_force_integration(double meanP, double varianceP, double meanQ, double varianceQ)
+    public void MatchesBruteForceIntegration(double meanP, double varianceP, double meanQ, double varianceQ)
     {
         double exact = GaussianTotalVariation.OneDimensional(meanP, varianceP, meanQ, varianceQ);
         double brute = ExactReferenceQuadrature.TotalVariation1D(meanP, varianceP, meanQ, varianceQ);
@@ -33,7 +33,7 @@ public sealed class GaussianTvOneDimensionalTests
     }
 
     [Fact]
-    public void Random_pairs_match_brute_force_integration()
+    public void RandomPairsMatchBruteForceIntegration()
     {
         var random = new Random(7);
         for (int c = 0; c < 40; c++)
@@ -66,7 +66,7 @@ public sealed class GaussianTvOneDimensionalTests
     }
 
     [Fact]
-    public void Equal_variances_give_the_erf_of_the_half_shift()
+    public void EqualVariancesGiveTheErfOfTheHalfShift()
     {
         foreach (double shift in new[] { 1e-9, 1e-4, 0.3, 2.0, 9.0 })
         {
@@ -77,7 +77,7 @@ public sealed class GaussianTvOneDimensionalTests
     }
 
     [Fact]
-    public void Is_symmetric_bounded_and_zero_only_for_identical_laws()
+    public void IsSymmetricBoundedAndZeroOnlyForIdenticalLaws()
     {
         var random = new Random(11);
         for (int c = 0; c < 200; c++)
@@ -97,7 +97,7 @@ public sealed class GaussianTvOneDimensionalTests
     }
 
     [Fact]
-    public void Auto_picks_the_one_dimensional_formula_when_one_coordinate_differs()
+    public void AutoPicksTheOneDimensionalFormulaWhenOneCoordinateDiffers()
     {
         var p = new GaussianLaw([0.0, 0.3, 1.0], [1.0, 1.2, 2.0]);
         var q = new GaussianLaw([0.0, 0.0, 1.0], [1.0, 1.0, 2.0]);

@@ -98,7 +98,6 @@ public class DensityPropagationTests(ITestOutputHelper output)
         Assert.True(report.TotalVariation.Tolerance < 1e-3 * report.TotalVariation.Value);
         Assert.True(report.KlSamplerToTarget.Tolerance < 1e-3 * report.KlSamplerToTarget.Value);
         Assert.True(report.KlTargetToSampler.Value.Tolerance < 1e-3 * report.KlTargetToSampler.Value.Value);
-        Assert.True(clock.Elapsed.TotalSeconds < 60, "a 1-D quadrature evaluation must take seconds");
     }
 
     /// <summary>

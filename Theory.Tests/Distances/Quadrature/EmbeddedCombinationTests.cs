@@ -187,14 +187,13 @@ public sealed class EmbeddedCombinationTests(ITestOutputHelper output)
         NoiseSchedule schedule = new ScheduleSpec("li2024", 2, 6).Build(200);
         var sampler = new DdimTypeSampler();
         double previous = 0;
-        var seconds = new Dictionary<int, double>();
+        var nodes = new Dictionary<int, long>();
         foreach (int d in new[] { 1, 2, 10, 1000, 100_000 })
         {
-            var clock = Stopwatch.StartNew();
             DistanceReport report = EmbeddedCombination.Evaluate(sampler, schedule, Core, d, ComplementVariance, StartDistribution.Gaussian);
-            seconds[d] = clock.Elapsed.TotalSeconds;
+            nodes[d] = report.SampleCount;
             double tv = report.TotalVariation.Value;
-            output.WriteLine($"d={d}: TV {tv:R} ± {report.TotalVariation.Tolerance:G3}; KL {report.KlSamplerToTarget.Value:G6}; {seconds[d]:F2} s");
+            output.WriteLine($"d={d}: TV {tv:R} ± {report.TotalVariation.Tolerance:G3}; KL {report.KlSamplerToTarget.Value:G6}; {nodes[d]} nodes");
 
             // Adding independent coordinates cannot bring two laws closer (data processing), and TV ≤ 1.
             Assert.True(tv >= previous - report.TotalVariation.Tolerance);
@@ -202,7 +201,8 @@ public sealed class EmbeddedCombinationTests(ITestOutputHelper output)
             previous = tv;
         }
 
-        Assert.InRange(seconds[100_000], 0, 3 * seconds[1] + 1.0);
+        // The cost is the quadrature's node count (one sampler run each; the complement is closed-form), not wall time.
+        Assert.InRange(nodes[100_000], 1, 3 * nodes[1]);
     }
 
     [Fact]

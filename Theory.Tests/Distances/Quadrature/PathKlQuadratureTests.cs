@@ -95,7 +95,6 @@ public class PathKlQuadratureTests(ITestOutputHelper output)
         clock.Stop();
         output.WriteLine($"acc-sde-like T = 1000: path KL = {path.Value:R} ± {path.Tolerance:G3}; {clock.Elapsed.TotalSeconds:F2} s");
         Assert.True(path.Tolerance < 1e-6 * path.Value);
-        Assert.True(clock.Elapsed.TotalSeconds < 120);
     }
 
     [Fact]
