@@ -6,6 +6,9 @@ namespace Diffusion.Verify.Numerics;
 /// The n-point Gauss–Legendre rule on [−1, 1]: exact for polynomials of degree 2n − 1, and for analytic
 /// integrands converging geometrically in n. Nodes are the roots of P_n found by Newton's method from
 /// Tricomi's initial guesses; rules are cached per n and shared (they are immutable).
+/// MathNet's GaussLegendreRule is not used: against 60-digit values its weights are off by 9e−11 relative at
+/// n = 50 and 1.1e−9 at n = 200 (panels may take up to 64 nodes), where these stay within 5e−14 (2e−15 at
+/// n = 16, where MathNet's tabulated rule is exact to 6e−17).
 /// </summary>
 public sealed class GaussLegendre
 {

@@ -31,9 +31,9 @@ public sealed class LagrangeStencil
         }
 
         // Gauss–Legendre on [0, 1] with n/2 + 1 nodes integrates the degree n − 1 interpolant exactly.
-        var rule = new MathNet.Numerics.Integration.GaussLegendreRule(0, 1, points / 2 + 1);
-        _legendreNodes = rule.Abscissas;
-        _legendreWeights = rule.Weights;
+        GaussLegendre rule = GaussLegendre.Get(points / 2 + 1);
+        _legendreNodes = rule.Nodes.ToArray().Select(x => 0.5 * (x + 1)).ToArray();
+        _legendreWeights = rule.Weights.ToArray().Select(w => 0.5 * w).ToArray();
         CellWeights = ComputeCellWeights();
     }
 
