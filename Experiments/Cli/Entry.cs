@@ -113,7 +113,8 @@ public static class Entry
             return [$"unknown command '{word.Value}'{Suggestion(word.Value, names)}; commands: {string.Join(", ", names)}"];
         }
 
-        problems.AddRange(parse.Errors.Select(e => e.Message).Where(m => !unknown.Any(t => m.Contains($"'{t}'", StringComparison.Ordinal))));
+        // An unknown option's value is unmatched too; naming the option is enough.
+        problems.AddRange(parse.Errors.Select(e => e.Message).Where(m => unknown.Count == 0 || !m.StartsWith("Unrecognized command or argument", StringComparison.Ordinal)));
         return problems;
     }
 
