@@ -12,6 +12,9 @@ public static class Metrics
     public const string EpsilonScore = "eps_score";
     public const string EpsilonJacobi = "eps_jacobi";
 
+    /// <summary>Metrics bounded by 1 (TV, and √(path KL / 2) as an upper bound on it) saturate; see <see cref="Fitting.ResolutionPolicy"/>.</summary>
+    public static bool IsBounded(string metric) => metric is Tv or PinskerPathKl;
+
     public static string Label(string metric) => metric switch
     {
         Tv => "TV(p₁, q₁)",
