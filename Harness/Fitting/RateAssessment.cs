@@ -7,12 +7,13 @@ namespace Diffusion.Verify.Fitting;
 /// With g(T) = ln e + p ln T − q ln ln T the bound holds iff g stays bounded as T → ∞:
 /// <list type="bullet">
 /// <item>local slopes (of g and of ln e) between neighbouring resolved points; the series has settled when
-/// the last two local slopes of g differ by less than <see cref="SettlingTolerance"/> (or their combined
+/// the last two local slopes of ln e differ by less than <see cref="SettlingTolerance"/> (or their combined
 /// 2σ uncertainty if larger); the asymptotic points are the last run of settled local slopes (at least 3
 /// points), or the last 3 resolved points when nothing has settled;</item>
 /// <item>the slope of g on those points, with an interval that includes the model error
 /// (<see cref="SlopeIntervals"/>): consistent if ≤ 0 within it; contradicted if > 0 beyond it and settled;
-/// pre-asymptotic if > 0 but still drifting, or ≤ 0 but drifting towards a slower decay;</item>
+/// pre-asymptotic if > 0 but still drifting, or ≤ 0 but drifting towards a slower decay (a decay still
+/// steepening with g not growing is consistent: steepening only helps the bound);</item>
 /// <item>unresolved when fewer than 3 points are resolved, with the reason;</item>
 /// <item>beside it the strict rate (slope of ln e) and its tightness against T^(−p), with the crossover
 /// T* = exp(q/δ) where the strict rate is slower by δ.</item>
@@ -63,10 +64,11 @@ public sealed record RateAssessment(
         var localG = SlopeIntervals.Local(resolved, G);
         var localE = SlopeIntervals.Local(resolved, s => Math.Log(s.Value));
 
-        // Settling on the local slopes of g: the quantity the as-stated verdict is about.
-        bool Close(int j) => Math.Abs(localG[j].Slope - localG[j - 1].Slope)
-            < Math.Max(SettlingTolerance, Math.Sqrt(localG[j].Uncertainty * localG[j].Uncertainty + localG[j - 1].Uncertainty * localG[j - 1].Uncertainty));
-        int m = localG.Count;
+        // Settling is a property of the data: the local slopes of ln e. (Those of g also move with the
+        // bound's own log factor, −q / ln T, which is known and says nothing about the series' regime.)
+        bool Close(int j) => Math.Abs(localE[j].Slope - localE[j - 1].Slope)
+            < Math.Max(SettlingTolerance, Math.Sqrt(localE[j].Uncertainty * localE[j].Uncertainty + localE[j - 1].Uncertainty * localE[j - 1].Uncertainty));
+        int m = localE.Count;
         bool settled = Close(m - 1);
         int start = m - 2;
         if (settled)
@@ -82,7 +84,7 @@ public sealed record RateAssessment(
         var window = resolved.Skip(start).ToList();
         var windowG = localG.Skip(start).ToList();
         var windowE = localE.Skip(start).ToList();
-        double drift = (localG[m - 1].Slope - localG[m - 2].Slope) / Math.Log2(localG[m - 1].X / localG[m - 2].X);
+        double drift = (localE[m - 1].Slope - localE[m - 2].Slope) / Math.Log2(localE[m - 1].X / localE[m - 2].X);
 
         SlopeInterval asStated = SlopeIntervals.Fit(window, LogFactorG, windowG, SlopeIntervals.Limit(localG), seed)!.Value;
         SlopeInterval strict = SlopeIntervals.Fit(window, _ => 0, windowE, SlopeIntervals.Limit(localE), seed)!.Value;
