@@ -76,7 +76,7 @@ public static class ReportBuilder
         foreach (ClaimVerdict c in analysis.Claims)
         {
             RateAssessment a = c.Assessment;
-            string claim = $"{c.Claim.Id}: {c.Claim.Sampler} {c.Claim.Metric} ≤ C {c.Claim.Shape} ({c.Claim.Source.ArxivId}, {c.Claim.Source.Theorem.Split(' ')[0]} {c.Claim.Source.Theorem.Split(' ').ElementAtOrDefault(1)})";
+            string claim = $"{c.Claim.Id}: {c.Claim.Sampler} {c.Claim.Metric} ≤ C {c.Claim.Shape} ({c.Claim.Source.ArxivId}, {ShortTheorem(c.Claim.Source.Theorem)})";
             string schedule = $"{c.Series.Schedule} ({(c.Transferred ? "transferred" : "proved for")})";
             string asStated = a.AsStated is { } g ? Interval(g) : "—";
             string strict = a.Strict is { } s ? Interval(s) : "—";
@@ -132,7 +132,10 @@ public static class ReportBuilder
         _ => v.ToString().ToLowerInvariant(),
     };
 
-    private static string Interval(SlopeInterval s) => Invariant($"{s.Slope:+0.00;-0.00} [{s.Lower:+0.00;-0.00}, {s.Upper:+0.00;-0.00}]");
+    private static string Interval(SlopeInterval s) => $"{SlopeFormat.Signed(s.Slope)} [{SlopeFormat.Signed(s.Lower)}, {SlopeFormat.Signed(s.Upper)}]";
+
+    /// <summary>"Theorem 2, path KL, noise inside" → "Theorem 2".</summary>
+    private static string ShortTheorem(string theorem) => theorem.Split(['(', ','], 2)[0].Trim();
 
     /// <summary>Per claim, the local slopes of every series it is judged on, against T, with the bound's exponent.</summary>
     private static IReadOnlyDictionary<string, string> ClaimFigures(string directory, Analysis analysis)

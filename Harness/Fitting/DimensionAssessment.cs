@@ -27,10 +27,10 @@ public sealed record DimensionAssessment(Verdict Verdict, UnresolvedReason Reaso
         SlopeInterval b = SlopeIntervals.Fit(resolved, _ => 0, local, null, seed)!.Value;
         Verdict verdict = b.Lower > a ? Verdict.Contradicted : Verdict.Consistent;
         string detail = b.Upper < a
-            ? Invariant($"exponent {b.Slope:0.00} [{b.Lower:0.00}, {b.Upper:0.00}] on d = {resolved[0].X:0}…{resolved[^1].X:0}: loose by d^{a - b.Slope:0.00}")
+            ? Invariant($"exponent {SlopeFormat.Plain(b.Slope)} [{SlopeFormat.Plain(b.Lower)}, {SlopeFormat.Plain(b.Upper)}] on d = {resolved[0].X:0}…{resolved[^1].X:0}: loose by d^{SlopeFormat.Plain(a - b.Slope)}")
             : b.Lower > a
-                ? Invariant($"exponent {b.Slope:0.00} [{b.Lower:0.00}, {b.Upper:0.00}] on d = {resolved[0].X:0}…{resolved[^1].X:0}: grows faster than d^{a:0.##}")
-                : Invariant($"exponent {b.Slope:0.00} [{b.Lower:0.00}, {b.Upper:0.00}] on d = {resolved[0].X:0}…{resolved[^1].X:0}: as the bound's d^{a:0.##}");
+                ? Invariant($"exponent {SlopeFormat.Plain(b.Slope)} [{SlopeFormat.Plain(b.Lower)}, {SlopeFormat.Plain(b.Upper)}] on d = {resolved[0].X:0}…{resolved[^1].X:0}: grows faster than d^{a:0.##}")
+                : Invariant($"exponent {SlopeFormat.Plain(b.Slope)} [{SlopeFormat.Plain(b.Lower)}, {SlopeFormat.Plain(b.Upper)}] on d = {resolved[0].X:0}…{resolved[^1].X:0}: as the bound's d^{a:0.##}");
         return new DimensionAssessment(verdict, UnresolvedReason.None, b, a, resolved.Count, detail);
     }
 

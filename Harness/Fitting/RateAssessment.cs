@@ -94,7 +94,7 @@ public sealed record RateAssessment(
             : (settled || drift <= 0 ? Verdict.Consistent : Verdict.PreAsymptotic);
 
         string range = Invariant($"{window.Count} points T = {window[0].X:0}…{window[^1].X:0}");
-        string slope = Invariant($"slope of g {asStated.Slope:+0.00;-0.00} [{asStated.Lower:+0.00;-0.00}, {asStated.Upper:+0.00;-0.00}] on {range}");
+        string slope = $"slope of g {SlopeFormat.Signed(asStated.Slope)} [{SlopeFormat.Signed(asStated.Lower)}, {SlopeFormat.Signed(asStated.Upper)}] on {range}";
         string motion = settled
             ? Invariant($"local slopes settled (last change {drift:+0.000;-0.000} per doubling)")
             : Invariant($"local slopes still {(drift < 0 ? "steepening" : "flattening")} by {Math.Abs(drift):0.000} per doubling at T = {largest:0}");

@@ -31,10 +31,10 @@ public sealed record Tightness(TightnessKind Kind, SlopeInterval Excess, double?
 
     public string Describe() => Kind switch
     {
-        TightnessKind.Faster => Invariant($"faster than the bound by T^{-Excess.Slope:0.00} [{-Excess.Upper:0.00}, {-Excess.Lower:0.00}]"),
-        TightnessKind.Slower => Invariant($"slower than the bound by T^{Excess.Slope:0.00} [{Excess.Lower:0.00}, {Excess.Upper:0.00}]")
+        TightnessKind.Faster => $"faster than the bound by T^{SlopeFormat.Plain(-Excess.Slope)} [{SlopeFormat.Plain(-Excess.Upper)}, {SlopeFormat.Plain(-Excess.Lower)}]",
+        TightnessKind.Slower => $"slower than the bound by T^{SlopeFormat.Plain(Excess.Slope)} [{SlopeFormat.Plain(Excess.Lower)}, {SlopeFormat.Plain(Excess.Upper)}]"
             + (CrossoverT is double t ? Invariant($"; the log allowance covers it up to T* = {t:0.#e+0}") : ""),
-        _ => Invariant($"as fast as the bound (T^x, x in [{Excess.Lower:0.00}, {Excess.Upper:0.00}])"),
+        _ => $"as fast as the bound (T^x, x in [{SlopeFormat.Plain(Excess.Lower)}, {SlopeFormat.Plain(Excess.Upper)}])",
     };
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
