@@ -87,7 +87,7 @@ public sealed class LocalSlopePlot
 
     public void Save(string path)
     {
-        _plot.ShowLegend(Alignment.LowerRight);
+        _plot.ShowLegend(Alignment.UpperRight);
         string temporary = $"{path}.{Environment.ProcessId}.tmp.png";
         _plot.SavePng(temporary, 1400, 900);
         File.Move(temporary, path, overwrite: true);
