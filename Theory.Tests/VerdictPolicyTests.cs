@@ -10,6 +10,20 @@ public class VerdictPolicyTests
 {
     private static double[] Doubling(int fromPower, int toPower) => Enumerable.Range(fromPower, toPower - fromPower + 1).Select(k => Math.Pow(2, k)).ToArray();
 
+    /// <summary>Noise-free points at T = 2^10 … whose local slopes between neighbours are exactly <paramref name="slopes"/>.</summary>
+    private static SeriesPoint[] WithLocalSlopes(double start, double[] slopes, bool bounded)
+    {
+        double[] t = Doubling(10, 10 + slopes.Length);
+        var values = new double[t.Length];
+        values[0] = start;
+        for (int i = 1; i < t.Length; i++)
+        {
+            values[i] = values[i - 1] * Math.Pow(2, slopes[i - 1]);
+        }
+
+        return t.Select((x, i) => ResolutionPolicy.Point(x, values[i], 0, 1e-12 * values[i], bounded)).ToArray();
+    }
+
     private static SeriesPoint[] Exact(double[] t, Func<double, double> e) =>
         t.Select(x => ResolutionPolicy.Point(x, e(x), 0, 1e-12 * e(x), bounded: false)).ToArray();
 
@@ -32,16 +46,7 @@ public class VerdictPolicyTests
     public void LocalSlopesStillSteepeningTowardsTheBoundAreNeverContradicted()
     {
         // Local slopes −1.80, −1.90, −1.95, −1.98 between T = 2^10 … 2^14: steepening towards −2.
-        double[] t = Doubling(10, 14);
-        double[] slopes = [-1.80, -1.90, -1.95, -1.98];
-        var values = new double[t.Length];
-        values[0] = 1e-4;
-        for (int i = 1; i < t.Length; i++)
-        {
-            values[i] = values[i - 1] * Math.Pow(2, slopes[i - 1]);
-        }
-
-        var points = t.Select((x, i) => ResolutionPolicy.Point(x, values[i], 0, 1e-12 * values[i], bounded: true)).ToArray();
+        var points = WithLocalSlopes(1e-4, [-1.80, -1.90, -1.95, -1.98], bounded: true);
         foreach (double q in new[] { 0.0, 1.0 })
         {
             RateAssessment a = RateAssessment.Assess(points, p: 2, q: q);
@@ -49,12 +54,10 @@ public class VerdictPolicyTests
             Assert.NotEqual(Verdict.Unresolved, a.Verdict);
         }
 
-        // Nor with any perturbation of the last slope about −1.98 within the settling tolerance.
+        // Nor with the last slope moved about −1.98 within the settling tolerance.
         foreach (double last in new[] { -1.97, -1.98, -1.99 })
         {
-            values[^1] = values[^2] * Math.Pow(2, last);
-            var perturbed = t.Select((x, i) => ResolutionPolicy.Point(x, values[i], 0, 1e-12 * values[i], bounded: true)).ToArray();
-            Assert.NotEqual(Verdict.Contradicted, RateAssessment.Assess(perturbed, p: 2, q: 0).Verdict);
+            Assert.NotEqual(Verdict.Contradicted, RateAssessment.Assess(WithLocalSlopes(1e-4, [-1.80, -1.90, -1.95, last], bounded: true), p: 2, q: 0).Verdict);
         }
     }
 
@@ -137,16 +140,7 @@ public class VerdictPolicyTests
         Assert.Equal(TightnessKind.Faster, a.Tightness!.Kind);
 
         // Local slopes −1.3, −1.2, −1.1, −1.0 against T^-1: g not yet growing beyond its interval, but the decay keeps slowing.
-        double[] t = Doubling(10, 14);
-        double[] slopes = [-1.3, -1.2, -1.1, -1.0];
-        var values = new double[t.Length];
-        values[0] = 1e-3;
-        for (int i = 1; i < t.Length; i++)
-        {
-            values[i] = values[i - 1] * Math.Pow(2, slopes[i - 1]);
-        }
-
-        var flattening = t.Select((x, i) => ResolutionPolicy.Point(x, values[i], 0, 1e-12 * values[i], bounded: false)).ToArray();
+        var flattening = WithLocalSlopes(1e-3, [-1.3, -1.2, -1.1, -1.0], bounded: false);
         RateAssessment b = RateAssessment.Assess(flattening, p: 1, q: 0);
         Assert.Equal(Verdict.PreAsymptotic, b.Verdict);
         Assert.False(b.Settled);

@@ -20,12 +20,7 @@ public sealed class LocalSlopePlot
         _plot.Title(title);
         _plot.XLabel("T (steps, geometric midpoint of neighbouring points)");
         _plot.YLabel("local slope d ln e / d ln T");
-        _plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => v < 5 ? Math.Pow(10, v).ToString("0", System.Globalization.CultureInfo.InvariantCulture) : $"1e{v:0}",
-        };
+        _plot.Axes.Bottom.TickGenerator = LogLogPlot.LogTicks();
     }
 
     public int SeriesCount => _series;
