@@ -33,12 +33,21 @@ public sealed record ExperimentConfig(
     long Seed)
 {
     private static readonly string[] Keys =
-        ["name", "title", "description", "target", "samplers", "schedules", "steps", "dimensions", "perturbations", "start", "method", "n", "seed", "quick"];
+        ["name", "title", "description", "target", "samplers", "schedules", "steps", "dimensions", "perturbations", "start", "method", "n", "seed", "maxSteps", "seriesBudgetSeconds", "quick"];
 
-    private static readonly string[] QuickKeys = ["samplers", "schedules", "steps", "dimensions", "perturbations", "n"];
+    private static readonly string[] QuickKeys = ["samplers", "schedules", "steps", "dimensions", "perturbations", "n", "maxSteps"];
 
     /// <summary>Target kinds whose "dimension" field a d-sweep may replace.</summary>
     private static readonly string[] DimensionedKinds = ["gaussian", "embedded", "random-gmm"];
+
+    /// <summary>
+    /// Largest T a series may be extended to by doubling beyond <see cref="Steps"/> until its local slopes
+    /// settle (DESIGN §7; see <c>Pipeline/SeriesExtension</c>); null: no extension.
+    /// </summary>
+    public int? MaxSteps { get; init; }
+
+    /// <summary>A safety cap on the evaluation seconds one series may spend on extension (null: none). Hitting it makes the result depend on machine speed, so it is reported.</summary>
+    public double? SeriesBudgetSeconds { get; init; }
 
     /// <summary>Valid but suspicious settings (from the schedules), each naming where it comes from.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
@@ -138,9 +147,35 @@ public sealed record ExperimentConfig(
         int n = JsonFields.Has(e, "n") ? JsonFields.Integer(e, nPath, "n", 1, 100_000_000) : 100_000;
         long seed = JsonFields.Has(root, "seed") ? JsonFields.Integer(root, p, "seed", 0, int.MaxValue) : 1;
 
+        (e, string maxPath) = Pick("maxSteps");
+        int? maxSteps = JsonFields.Has(e, "maxSteps") ? JsonFields.Integer(e, maxPath, "maxSteps", 2, 10_000_000) : null;
+        if (maxSteps is int m && m < steps.Max())
+        {
+            throw new InvalidSpecificationException($"{maxPath}.maxSteps", m.ToString(CultureInfo.InvariantCulture), $"must be at least the largest of the steps ({steps.Max()}); series are extended by doubling up to it");
+        }
+
+        double? budget = null;
+        if (JsonFields.Has(root, "seriesBudgetSeconds"))
+        {
+            budget = JsonFields.Number(root, p, "seriesBudgetSeconds");
+            if (budget <= 0 || budget > 1e6)
+            {
+                throw new InvalidSpecificationException($"{p}.seriesBudgetSeconds", budget.Value.ToString("R", CultureInfo.InvariantCulture), "must be a number of seconds in (0, 1e6]");
+            }
+
+            if (maxSteps is null)
+            {
+                throw new InvalidSpecificationException($"{p}.seriesBudgetSeconds", budget.Value.ToString("R", CultureInfo.InvariantCulture), "caps the extension of series, which needs \"maxSteps\"");
+            }
+        }
+
         var config = new ExperimentConfig(
             name, title, path, targetJson, samplers, schedules, steps, dimensions, perturbations,
-            start == "exact" ? StartDistribution.Exact : StartDistribution.Gaussian, distanceMethod, n, seed);
+            start == "exact" ? StartDistribution.Exact : StartDistribution.Gaussian, distanceMethod, n, seed)
+        {
+            MaxSteps = maxSteps,
+            SeriesBudgetSeconds = budget,
+        };
 
         var targets = config.CheckTargets(p, dimensionsPath);
         var levels = config.CheckSchedules(schedulesPath, stepsPath, out var warnings);

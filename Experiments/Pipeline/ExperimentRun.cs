@@ -38,16 +38,20 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
         var evaluator = new PointEvaluator();
         var all = SweepPoint.Enumerate(experiment);
         var targetJson = new Dictionary<int, string>();
-        var fingerprints = all.Select(p => p.Fingerprint(TargetJsonAt(experiment, p.Dimension, targetJson))).ToList();
+        string FingerprintOf(SweepPoint p) => p.Fingerprint(TargetJsonAt(experiment, p.Dimension, targetJson));
+        var fingerprints = all.Select(FingerprintOf).ToList();
         string sweep = SweepPoint.Hash($"{experiment.Name}\n{string.Join('\n', fingerprints)}");
         var owned = Enumerable.Range(0, all.Count).Where(shard.Owns).ToList();
         var points = owned.Select(i => all[i]).ToList();
         var keys = points.Select(evaluator.KeyOf).ToList();
         var expected = keys.Zip(owned, (k, i) => (k, fingerprints[i])).ToDictionary(x => x.k, x => x.Item2, StringComparer.Ordinal);
 
-        // Start from a consistent pair: the CSV holds exactly the finished points the journal names.
-        var finished = resume ? Recover(experiment, path, expected) : [];
-        var kept = ResultStore.Canonical(finished.Values.SelectMany(r => r)).ToList();
+        // Start from a consistent pair: the CSV holds exactly the finished points the journal names. Finished
+        // extension points (beyond the config's steps) are kept aside, to be reused if the extension asks
+        // for them again with the same fingerprint.
+        var extra = new Dictionary<string, (List<ResultRow> Rows, string Fingerprint)>(StringComparer.Ordinal);
+        var finished = resume ? Recover(experiment, path, expected, extra) : [];
+        var kept = ResultStore.Canonical(finished.Values.Concat(extra.Values.Select(x => x.Rows)).SelectMany(r => r)).ToList();
         if (kept.Count > 0)
         {
             ResultStore.Write(path, kept);
@@ -57,12 +61,63 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
             File.Delete(path);
         }
 
-        PointJournal.Start(path, sweep, experiment.Title, finished.Keys.Order(StringComparer.Ordinal).Select(k => (k, expected[k])));
+        PointJournal.Start(path, sweep, experiment.Title, finished.Keys.Order(StringComparer.Ordinal).Select(k => (k, expected[k]))
+            .Concat(extra.OrderBy(x => x.Key, StringComparer.Ordinal).Select(x => (x.Key, x.Value.Fingerprint))));
 
+        var clock = Stopwatch.StartNew();
+        int done = finished.Count;
+        RunPoints(experiment, path, evaluator, points, keys, expected, finished, clock, ref done, cancellation);
+
+        // Extension rounds (DESIGN §7): need whole series, so a shard runs its part of the configured grid
+        // only; `run --resume` on the merged directory then runs the extension.
+        if (experiment.MaxSteps is not null && shard.IsWhole)
+        {
+            var series = new List<SweepPoint>(points);
+            for (int round = 1; ; round++)
+            {
+                var (next, capped) = SeriesExtension.NextRound(series, ResultStore.Read(path), evaluator.KeyOf);
+                foreach (string c in capped)
+                {
+                    progress.WriteLine($"[{experiment.Name}] warning: series {c}: its time budget (seriesBudgetSeconds) stopped the extension, so this result depends on the machine's speed; raise the budget or lower maxSteps");
+                }
+
+                if (next.Count == 0)
+                {
+                    break;
+                }
+
+                var nextKeys = next.Select(evaluator.KeyOf).ToList();
+                for (int i = 0; i < next.Count; i++)
+                {
+                    string fingerprint = FingerprintOf(next[i]);
+                    expected[nextKeys[i]] = fingerprint;
+                    if (extra.TryGetValue(nextKeys[i], out var previous) && previous.Fingerprint == fingerprint)
+                    {
+                        finished[nextKeys[i]] = previous.Rows;
+                    }
+                }
+
+                progress.WriteLine($"[{experiment.Name}] extension round {round}: {next.Count} series doubled to T = {string.Join(", ", next.Select(p => p.Steps).Distinct().Order())}");
+                RunPoints(experiment, path, evaluator, next, nextKeys, expected, finished, clock, ref done, cancellation);
+                series.AddRange(next);
+            }
+        }
+
+        progress.WriteLine($"{(ProgressInPlace ? "\r" : "")}[{experiment.Name}] {done} points done in {Format(clock.Elapsed)}".PadRight(120));
+
+        // Canonical order, one row per (point, metric): the same file whatever was resumed, interrupted or sharded.
+        ResultStore.Write(path, ResultStore.Canonical(ResultStore.Read(path).Where(r => expected.ContainsKey(r.PointKey))).ToList());
+        PointJournal.Complete(path);
+    }
+
+    /// <summary>Evaluates the points not yet finished, concurrently, appending each one's rows and journal line as it finishes.</summary>
+    private void RunPoints(
+        ExperimentConfig experiment, string path, PointEvaluator evaluator, IReadOnlyList<SweepPoint> points, IReadOnlyList<string> keys,
+        Dictionary<string, string> expected, Dictionary<string, List<ResultRow>> finished, Stopwatch clock, ref int done, CancellationToken cancellation)
+    {
         double totalCost = points.Where((_, i) => !finished.ContainsKey(keys[i])).Sum(Cost);
         double doneCost = 0;
-        int done = finished.Count;
-        var clock = Stopwatch.StartNew();
+        int doneHere = done;
         var gate = new object();
         Exception? failure = null;
         SweepPoint? failedPoint = null;
@@ -120,7 +175,8 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
                     {
                         ResultStore.Append(path, rows);
                         PointJournal.Add(path, keys[i], expected[keys[i]]);
-                        done++;
+                        finished[keys[i]] = rows.ToList();
+                        doneHere++;
                         doneCost += Cost(point);
                         PointFinished?.Invoke(point);
                     }
@@ -133,6 +189,7 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
         }
 
         live?.Dispose(); // before the closing lines, which the next tick would otherwise overdraw
+        done = doneHere;
         if (failure is not null)
         {
             if (ProgressInPlace)
@@ -144,7 +201,7 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
             string where = failedPoint is null ? "" : failedPoint.Describe();
             if (primary is OperationCanceledException)
             {
-                progress.WriteLine($"[{experiment.Name}] cancelled: {done} of {points.Count} points finished and kept in {path}; continue with --resume");
+                progress.WriteLine($"[{experiment.Name}] cancelled: {doneHere} of {expected.Count} points finished and kept in {path}; continue with --resume");
             }
 
             switch (primary)
@@ -160,19 +217,13 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
                     break;
             }
         }
-
-        progress.WriteLine($"{(ProgressInPlace ? "\r" : "")}[{experiment.Name}] {points.Count} points done in {Format(clock.Elapsed)}".PadRight(120));
-
-        // Canonical order, one row per (point, metric): the same file whatever was resumed, interrupted or sharded.
-        ResultStore.Write(path, ResultStore.Canonical(ResultStore.Read(path).Where(r => expected.ContainsKey(r.PointKey))).ToList());
-        PointJournal.Complete(path);
     }
 
     /// <summary>
     /// The rows of the points that are finished and unchanged, by key. A CSV without a journal (copied from
     /// elsewhere, or written by an older version) is trusted as it is.
     /// </summary>
-    private Dictionary<string, List<ResultRow>> Recover(ExperimentConfig experiment, string path, IReadOnlyDictionary<string, string> expected)
+    private Dictionary<string, List<ResultRow>> Recover(ExperimentConfig experiment, string path, IReadOnlyDictionary<string, string> expected, Dictionary<string, (List<ResultRow> Rows, string Fingerprint)> extra)
     {
         var rows = ResultStore.Read(path);
         PointJournal? journal = PointJournal.Read(path);
@@ -182,7 +233,16 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
         {
             if (!expected.TryGetValue(group.Key, out string? fingerprint))
             {
-                outside++;
+                // A finished extension point (beyond the configured steps) of a whole-sweep run: kept aside
+                // for the extension rounds, which reuse it only if they ask for it with the same fingerprint.
+                if (experiment.MaxSteps is not null && shard.IsWhole && journal is not null && journal.Points.TryGetValue(group.Key, out string? previous))
+                {
+                    extra[group.Key] = (group.ToList(), previous);
+                }
+                else
+                {
+                    outside++;
+                }
             }
             else if (journal is not null && !journal.Points.ContainsKey(group.Key))
             {

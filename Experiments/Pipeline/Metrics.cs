@@ -12,6 +12,13 @@ public static class Metrics
     public const string EpsilonScore = "eps_score";
     public const string EpsilonJacobi = "eps_jacobi";
 
+    /// <summary>
+    /// Metrics bounded by 1 saturate (see <see cref="Fitting.ResolutionPolicy"/>): TV only. √(path KL / 2)
+    /// bounds TV but is itself unbounded, so a large value still carries a rate (whether it is the
+    /// asymptotic one is what the settling test decides).
+    /// </summary>
+    public static bool IsBounded(string metric) => metric is Tv;
+
     public static string Label(string metric) => metric switch
     {
         Tv => "TV(p₁, q₁)",

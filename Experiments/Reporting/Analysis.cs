@@ -5,31 +5,51 @@ using Diffusion.Verify.Fitting;
 namespace Diffusion.Verify.Experiments.Reporting;
 
 /// <summary>
-/// From rows to fits and verdicts (DESIGN §7): every series is fitted against T, NFE and h; every claim
-/// is judged on every T-sweep series of its sampler and metric with the exact score — li2024 runs by the
-/// slope against h = max β (which removes most log T factors), other schedules by the slope against T.
+/// From rows to fits and verdicts (DESIGN §7). Every series is fitted against T, NFE and h (the fits CSV);
+/// every claim of the registry is judged by <see cref="RateAssessment"/> on every exact-score T-series of
+/// its sampler and metric (transferred where the schedule is not one it is proved for), and by
+/// <see cref="DimensionAssessment"/> on every d-sweep where its d exponent is known.
 /// </summary>
 public sealed class Analysis
 {
-    private Analysis(IReadOnlyList<Series> series, IReadOnlyList<FitRow> fits, IReadOnlyList<ClaimResult> claims)
+    private Analysis(ClaimRegistry registry, IReadOnlyList<Series> series, IReadOnlyList<FitRow> fits, IReadOnlyList<ClaimVerdict> claims, IReadOnlyList<DimensionVerdict> dimensions)
     {
+        Registry = registry;
         Series = series;
         Fits = fits;
         Claims = claims;
+        Dimensions = dimensions;
     }
+
+    public ClaimRegistry Registry { get; }
 
     public IReadOnlyList<Series> Series { get; }
 
     public IReadOnlyList<FitRow> Fits { get; }
 
-    public IReadOnlyList<ClaimResult> Claims { get; }
+    public IReadOnlyList<ClaimVerdict> Claims { get; }
 
-    public static Analysis Of(IEnumerable<ResultRow> rows)
+    public IReadOnlyList<DimensionVerdict> Dimensions { get; }
+
+    public static IReadOnlyList<(string Name, Func<ResultRow, double> X)> Abscissae { get; } =
+    [
+        ("T", r => r.T),
+        ("NFE", r => r.Nfe),
+        ("h", r => r.H),
+    ];
+
+    /// <summary>With the default claims registry (<see cref="ClaimRegistry.LoadDefault"/>).</summary>
+    public static Analysis Of(IEnumerable<ResultRow> rows) => Of(rows, ClaimRegistry.LoadDefault());
+
+    /// <summary>Any contradiction of a theorem as stated (proved-for schedule, log power known): `verify` exits 1.</summary>
+    public bool ContradictsATheorem => Claims.Any(c => c.ContradictsTheorem) || Dimensions.Any(d => d.Assessment.Verdict == Verdict.Contradicted && !d.Transferred);
+
+    public static Analysis Of(IEnumerable<ResultRow> rows, ClaimRegistry registry)
     {
-        rows = rows as IList<ResultRow> ?? rows.ToList();
-        var series = Reporting.Series.From(rows);
+        var list = rows as IList<ResultRow> ?? rows.ToList();
+        var series = Reporting.Series.From(list);
         var fits = new List<FitRow>();
-        foreach (Series s in series.Where(s => s.Rows.Select(r => r.T).Distinct().Count() >= 3))
+        foreach (Series s in series.Where(s => s.DistinctSteps >= 3))
         {
             foreach ((string against, Func<ResultRow, double> x) in Abscissae)
             {
@@ -41,50 +61,49 @@ public sealed class Analysis
             }
         }
 
-        // d-sweeps: the exponent of each metric in d at fixed T (DESIGN §6).
-        var list = rows as IList<ResultRow> ?? rows.ToList();
-        foreach (var group in list.Where(r => r.Metric != Metrics.StartError)
-            .GroupBy(r => (r.Experiment, r.Schedule, r.Sampler, r.Perturbation, r.Metric, r.T))
-            .Where(g => g.Select(r => r.D).Distinct().Count() >= 3))
+        // d-sweeps: the exponent of each metric in d at fixed T (DESIGN §6), one series per (…, T).
+        var dimensionSeries = DimensionSeries(series).ToList();
+        foreach ((Series s, int t) in dimensionSeries)
         {
-            double ceiling = group.Key.Metric is Metrics.Tv or Metrics.PinskerPathKl ? Reporting.Series.TvCeiling : double.PositiveInfinity;
-            var points = group.OrderBy(r => r.D).Select(r => new SeriesPoint(r.D, r.Value, r.Stderr, r.Floor, ceiling)).ToList();
-            SlopeFit? fit = LogLogRegression.Fit(points);
+            SlopeFit? fit = LogLogRegression.Fit(s.Points(r => r.D));
             if (fit is not null)
             {
-                var first = group.First();
-                fits.Add(ToRow(new Series(first.Experiment, first.Target, 0, first.Schedule, first.Sampler, first.Perturbation, first.Metric, group.ToList()), "d", fit));
+                fits.Add(ToRow(s, "d", fit) with { D = 0, Target = s.Target });
             }
         }
 
-        var claims = new List<ClaimResult>();
-        foreach (Claim claim in Claim.All)
+        var claims = new List<ClaimVerdict>();
+        var dimensions = new List<DimensionVerdict>();
+        foreach (RateClaim claim in registry.Claims)
         {
-            foreach (Series s in series.Where(s => s.Sampler == claim.Sampler && s.Metric == claim.Metric && s.Perturbation == "exact"
-                && s.Rows.Select(r => r.T).Distinct().Count() >= 3))
+            foreach (Series s in series.Where(s => s.Sampler == claim.Sampler && s.Metric == claim.Metric && s.HasExactScore && s.DistinctSteps >= 3))
             {
-                ClaimAssessment byT = ClaimAssessment.Assess(s.Points(r => r.T), claim.BoundSlopeInT, decreasingInX: true);
-                ClaimAssessment byH = ClaimAssessment.Assess(s.Points(r => r.H), -claim.BoundSlopeInT, decreasingInX: false);
-                claims.Add(s.IsLi2024
-                    ? new ClaimResult(claim, s, "h", byH, byT)
-                    : new ClaimResult(claim, s, "T", byT, byH));
+                RateAssessment a = RateAssessment.Assess(s.Points(r => r.T), claim.P.Value, claim.LogPower);
+                claims.Add(new ClaimVerdict(claim, s, !claim.IsProvedFor(s.ScheduleKind), a));
+            }
+
+            if (!claim.A.IsKnown)
+            {
+                continue;
+            }
+
+            foreach ((Series s, int t) in dimensionSeries.Where(x => x.Series.Sampler == claim.Sampler && x.Series.Metric == claim.Metric && x.Series.HasExactScore))
+            {
+                DimensionAssessment a = DimensionAssessment.Assess(s.Points(r => r.D), claim.A.Value);
+                dimensions.Add(new DimensionVerdict(claim, s.Experiment, s.Schedule, t, !claim.IsProvedFor(s.ScheduleKind), a));
             }
         }
 
-        return new Analysis(series, fits, claims);
+        return new Analysis(registry, series, fits, claims, dimensions);
     }
 
-    public static IReadOnlyList<(string Name, Func<ResultRow, double> X)> Abscissae { get; } =
-    [
-        ("T", r => r.T),
-        ("NFE", r => r.Nfe),
-        ("h", r => r.H),
-    ];
-
-    /// <summary>Error ratio accelerated/vanilla per T, for every pair both of whose series exist.</summary>
+    /// <summary>
+    /// Error ratio accelerated/vanilla against T for every registry pair, on the T values where both values
+    /// are resolved (above floor and start error, below the TV ceiling), each naming its d and perturbation.
+    /// </summary>
     public IEnumerable<(Series Accelerated, Series Vanilla, IReadOnlyList<(int T, double Ratio)> Ratios)> Ratios()
     {
-        foreach ((string acc, string van) in Claim.Pairs)
+        foreach ((string acc, string van) in Registry.Pairs)
         {
             foreach (Series a in Series.Where(s => s.Sampler == acc && s.Metric == Metrics.Tv))
             {
@@ -95,8 +114,9 @@ public sealed class Analysis
                     continue;
                 }
 
-                var ratios = a.Rows.Join(v.Rows, r => r.T, r => r.T, (x, y) => (x.T, Ratio: x.Value / y.Value))
-                    .Where(p => double.IsFinite(p.Ratio)).ToList();
+                var ratios = a.Rows.Where(r => a.Point(r, r.T).IsResolved)
+                    .Join(v.Rows.Where(r => v.Point(r, r.T).IsResolved), r => r.T, r => r.T, (x, y) => (x.T, Ratio: x.Value / y.Value))
+                    .ToList();
                 if (ratios.Count > 0)
                 {
                     yield return (a, v, ratios);
@@ -104,6 +124,26 @@ public sealed class Analysis
             }
         }
     }
+
+    /// <summary>Series over d at fixed T: rows grouped without the target label (which names d), with ≥ 3 dimensions.</summary>
+    private static IEnumerable<(Series Series, int T)> DimensionSeries(IReadOnlyList<Series> series)
+    {
+        return series
+            .SelectMany(s => s.Rows.Select(r => (s, r)))
+            .GroupBy(x => (x.r.Experiment, x.r.Schedule, x.r.Sampler, x.r.Perturbation, x.r.Metric, x.r.T))
+            .Where(g => g.Select(x => x.r.D).Distinct().Count() >= 3)
+            .Select(g =>
+            {
+                var first = g.First();
+                var merged = new Series(first.r.Experiment, Generic(first.r.Target), 0, first.r.Schedule, first.r.Sampler, first.r.Perturbation, first.r.Metric, g.Select(x => x.r).OrderBy(r => r.D).ToList())
+                {
+                    StartErrors = g.SelectMany(x => x.s.StartErrors).DistinctBy(e => e.Key).ToDictionary(e => e.Key, e => e.Value),
+                };
+                return (merged, g.Key.T);
+            });
+    }
+
+    private static string Generic(string target) => target.Split('(')[0];
 
     private static FitRow ToRow(Series s, string against, SlopeFit fit) => new()
     {

@@ -89,7 +89,8 @@ public sealed class LogLogPlot
         File.Move(temporary, path, overwrite: true);
     }
 
-    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
+    /// <summary>Ticks at powers of ten for an axis holding log10 values (shared with <see cref="LocalSlopePlot"/>).</summary>
+    internal static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
     {
         MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
         IntegerTicksOnly = true,

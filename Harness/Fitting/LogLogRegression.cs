@@ -26,7 +26,7 @@ public static class LogLogRegression
         int n = used.Length;
         var x = used.Select(p => Math.Log(p.X)).ToArray();
         var y = used.Select(p => Math.Log(p.Value)).ToArray();
-        var relativeError = used.Select(p => Math.Max(Math.Max(p.StandardError, p.Floor / 3) / p.Value, MinimumRelativeError)).ToArray();
+        var relativeError = used.Select(p => Math.Max(p.RelativeError, MinimumRelativeError)).ToArray();
         var w = relativeError.Select(r => 1.0 / (r * r)).ToArray();
 
         (double slope, double intercept, double sxx) = Weighted(x, y, w);
@@ -42,10 +42,13 @@ public static class LogLogRegression
         double slopeSe = Math.Sqrt(Math.Max(scatterVariance, 1.0) / sxx);
         double tQuantile = StudentT.InvCDF(0, 1, Math.Max(n - 2, 1), 0.975);
 
-        // Parametric bootstrap over the estimates' own errors: redraw each ln e and refit.
-        var slopes = new double[bootstrapReplicates];
+        // Parametric bootstrap over the estimates' own errors: redraw each ln e and refit. Deterministic
+        // estimates (closed form, quadrature: no standard error) have nothing to resample, and a bootstrap
+        // over their tolerances alone would give a meaninglessly narrow interval, so none is reported (NaN).
+        bool stochastic = used.Any(p => p.StandardError > 0);
+        var slopes = new double[stochastic ? bootstrapReplicates : 0];
         var yStar = new double[n];
-        for (int b = 0; b < bootstrapReplicates; b++)
+        for (int b = 0; b < slopes.Length; b++)
         {
             ulong key = CounterRandom.Key(seed, RandomStream.Evaluation, 0, b);
             for (int i = 0; i < n; i++)
@@ -69,8 +72,8 @@ public static class LogLogRegression
             slopeSe,
             slope - tQuantile * slopeSe,
             slope + tQuantile * slopeSe,
-            slopes[(int)(0.025 * (bootstrapReplicates - 1))],
-            slopes[(int)(0.975 * (bootstrapReplicates - 1))],
+            stochastic ? slopes[(int)(0.025 * (slopes.Length - 1))] : double.NaN,
+            stochastic ? slopes[(int)(0.975 * (slopes.Length - 1))] : double.NaN,
             n,
             excluded,
             local);

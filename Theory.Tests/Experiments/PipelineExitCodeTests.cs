@@ -48,7 +48,7 @@ public sealed class PipelineExitCodeTests : IDisposable
         string config = _scratch.Write("small.json", PipelineTestFiles.SmallConfig(steps: "[32, 64, 128]", samplers: """["ddim-type"]"""));
         var (code, output, error) = PipelineTestFiles.Cli("run", config, "--out", _scratch["out"]);
         Assert.True(code == 0, error);
-        Assert.Contains("C2: ddim-type", output);
+        Assert.Contains("LWCC23-ddim: ddim-type", output);
         Assert.True(File.Exists(_scratch["out/summary.md"]));
 
         // "--resume CONFIG": the config must not be taken as the switch's value.
@@ -62,26 +62,28 @@ public sealed class PipelineExitCodeTests : IDisposable
     }
 
     [Theory]
-    [InlineData(-0.3, 1, "contradicted")]
-    [InlineData(-1.2, 0, "consistent")]
-    public void VerifyExitsOneExactlyWhenAClaimIsContradicted(double slope, int expectedCode, string verdict)
+    [InlineData(-0.3, "li2024(c0=2,c1=6)", 1, "contradicted", 1)]
+    [InlineData(-2.5, "li2024(c0=2,c1=6)", 0, "consistent", 0)]
+    [InlineData(-0.3, "logsnr(9,-40)", 0, "contradicted", 0)]
+    public void VerifyExitsOneExactlyWhenATheoremIsContradictedAsStated(double slope, string schedule, int expectedCode, string verdict, int theoremContradictions)
     {
-        // ddim-type TV on a logsnr schedule is judged against the bound T^-1 by the slope against T.
+        // acc-ode TV against the registry's bound C d^6 (ln T)^6 / T^2 (proved for li2024); on logsnr the same
+        // contradiction is a transferred claim and does not fail verify.
         int[] steps = [32, 64, 128, 256, 512, 1024, 2048, 4096];
         var rows = steps.Select(t => new ResultRow
         {
             Experiment = "crafted",
             Target = "gmm(K=2,d=1,isotropic)",
             D = 1,
-            Schedule = "logsnr(9,-40)",
-            Sampler = "ddim-type",
+            Schedule = schedule,
+            Sampler = "acc-ode",
             Perturbation = "exact",
             T = t,
-            Nfe = t - 1,
+            Nfe = 2 * (t - 1),
             H = 10.0 / t,
             Metric = Metrics.Tv,
-            Value = 0.5 * Math.Pow(t, slope),
-            Stderr = 0.002 * 0.5 * Math.Pow(t, slope),
+            Value = 0.1 * Math.Pow(t, slope),
+            Stderr = 0.002 * 0.1 * Math.Pow(t, slope),
             Floor = 0,
             Method = "density-mc",
             N = 100_000,
@@ -93,7 +95,8 @@ public sealed class PipelineExitCodeTests : IDisposable
         var (code, output, error) = PipelineTestFiles.Cli("verify", _scratch["crafted"]);
         Assert.True(code == expectedCode, error + output);
         Assert.Contains($"**{verdict}**", output);
-        Assert.Contains(expectedCode == 1 ? "0 consistent, 1 contradicted" : "1 consistent, 0 contradicted", output);
+        Assert.Contains(verdict == "contradicted" ? "1 contradicted" : "1 consistent", output);
+        Assert.Contains($"{theoremContradictions} contradiction(s) of a theorem as stated", output);
     }
 
     [Fact]
