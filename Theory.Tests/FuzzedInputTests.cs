@@ -126,6 +126,20 @@ public sealed class FuzzedInputTests : IDisposable
         AssertCleanEnd(args.ToArray(), "command line [" + string.Join(" ", args.Select(a => a.Length > 40 ? a[..40] + "…" : a)) + "]");
     }
 
+    /// <summary>
+    /// Found while fuzzing: ddpm-type at T = 3 on the logsnr grid spreads the propagated density over a grid
+    /// of 2^30 cells; that used to escape as an unhandled InvalidOperationException (exit 134).
+    /// </summary>
+    [Fact]
+    public void AGridTooWideForDensityPropagationIsBadInput()
+    {
+        string target = _scratch.Write("bimodal.json", Targets[0]);
+        var (code, _, error) = PipelineTestFiles.Cli("eval", "--target", target, "--sampler", "ddpm-type", "--schedule", "logsnr", "--steps", "3", "--n", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("error: grid = ", error);
+        Assert.Contains("use --method samples", error);
+    }
+
     /// <summary>Replaces valid sizes after --steps / --n by small ones (invalid values stay: they are refused before work).</summary>
     private static void ForceSmall(List<string> args, string flag, string small)
     {
