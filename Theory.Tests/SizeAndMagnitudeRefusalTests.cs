@@ -10,32 +10,32 @@ public sealed class SizeAndMagnitudeRefusalTests : IDisposable
 
     public void Dispose() => _scratch.Dispose();
 
-    /// <summary>N·d = 1e11 overflowed an int inside SamplerRunner.Run (OverflowException, exit 134).</summary>
+    /// <summary>N·d = 1e11 (as with d = 1e7, N = 1e4) overflowed an int inside SamplerRunner.Run (OverflowException, exit 134).</summary>
     [Theory]
     [InlineData("sample")]
     [InlineData("eval")]
     public void SamplesThatCannotBeHeldAreRefused(string command)
     {
-        string target = _scratch.Write("huge.json", """{ "kind": "gaussian", "dimension": 10000000, "variance": 4.0 }""");
+        string target = _scratch.Write("huge.json", """{ "kind": "gaussian", "dimension": 1000000, "variance": 4.0 }""");
         string[] method = command == "eval" ? ["--method", "samples"] : [];
-        var (code, _, error) = PipelineTestFiles.Cli([command, "--target", target, "--sampler", "ddpm-type", "--schedule", "logsnr", "--steps", "8", "--n", "10000", .. method]);
+        var (code, _, error) = PipelineTestFiles.Cli([command, "--target", target, "--sampler", "ddpm-type", "--schedule", "logsnr", "--steps", "8", "--n", "100000", .. method]);
         Assert.Equal(2, code);
-        Assert.Contains("error: n = 10000: ", error);
-        Assert.Contains("10000 × 10000000", error);
+        Assert.Contains("error: n = 100000: ", error);
+        Assert.Contains("100000 × 1000000", error);
         Assert.Contains("GiB", error);
     }
 
     [Fact]
     public void AConfigWhosePointsCannotBeHeldFailsValidation()
     {
-        _scratch.Write("huge.json", """{ "kind": "gaussian", "dimension": 10000000, "variance": 4.0 }""");
+        _scratch.Write("huge.json", """{ "kind": "gaussian", "dimension": 1000000, "variance": 4.0 }""");
         string config = _scratch.Write("big.json", """
             { "name": "big", "target": "huge.json", "samplers": ["ddpm-type"], "schedules": [ { "kind": "logsnr" } ],
-              "steps": [8], "method": "samples", "n": 10000 }
+              "steps": [8], "method": "samples", "n": 100000 }
             """);
         var (code, _, error) = PipelineTestFiles.Cli("validate", config);
         Assert.Equal(2, code);
-        Assert.Contains("error: big.json:$.n = 10000: the samples method with N × d = 10000 × 10000000", error);
+        Assert.Contains("error: big.json:$.n = 100000: the samples method with N × d = 100000 × 1000000", error);
     }
 
     [Theory]
