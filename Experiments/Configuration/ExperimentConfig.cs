@@ -288,11 +288,12 @@ public sealed record ExperimentConfig(
                     {
                         var request = new EvaluationRequest(sampler, schedule, target, score, Start, Method, Samples, Seed);
                         string where = $"T = {t}{(d < 0 ? "" : $", d = {d}")}{(perturbation.IsExact ? "" : $", {perturbation.Label}")}";
+                        DistanceMethod method = Method;
                         if (Method == DistanceMethod.Auto)
                         {
                             try
                             {
-                                DistanceEvaluator.Choose(request);
+                                method = DistanceEvaluator.Choose(request);
                             }
                             catch (InvalidSpecificationException ex)
                             {
@@ -302,6 +303,18 @@ public sealed record ExperimentConfig(
                         else if (DistanceEvaluator.WhyNot(request, Method) is { Length: > 0 } why)
                         {
                             throw new InvalidSpecificationException($"{p}.method", Quote(DistanceMethods.Name(Method)), $"does not apply to {Quote(Samplers[i])} on {target.Description} (at {where}): {why}");
+                        }
+
+                        if (method == DistanceMethod.Samples)
+                        {
+                            try
+                            {
+                                SampleDistance.CheckMemory(Samples, target.Dimension);
+                            }
+                            catch (InvalidSpecificationException ex)
+                            {
+                                throw new InvalidSpecificationException($"{p}.n", ex.Value, $"{ex.Expectation} (at {Quote(Samplers[i])}, {where})");
+                            }
                         }
                     }
                 }

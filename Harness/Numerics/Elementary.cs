@@ -69,4 +69,33 @@ public static class Elementary
 
         return max + Math.Log(sum);
     }
+
+    /// <summary>
+    /// Replaces values by their softmax weights in place and returns ln Σ exp(vᵢ). The weights are
+    /// exp(vᵢ − max) divided by their sum, not exp(vᵢ − lse): at |v| ~ 1e9 the subtraction v − lse loses
+    /// lse's last bits (ulp(1e9) ≈ 1e−7), so those weights would miss 1 by as much; these sum to 1 within
+    /// a few ulps at any magnitude.
+    /// </summary>
+    public static double SoftmaxInPlace(Span<double> values)
+    {
+        double max = double.NegativeInfinity;
+        foreach (double v in values)
+        {
+            max = Math.Max(max, v);
+        }
+
+        double sum = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = Math.Exp(values[i] - max);
+            sum += values[i];
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] /= sum;
+        }
+
+        return max + Math.Log(sum);
+    }
 }

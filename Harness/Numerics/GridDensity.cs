@@ -104,8 +104,11 @@ public sealed class GridDensity
         int count = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(needed, 16));
         if (count > maxCount || count <= 0)
         {
-            throw new InvalidOperationException(
-                $"a grid of spacing {spacing:G4} over [{lo:G6}, {hi:G6}] needs {needed} points, more than the limit {maxCount}; the density is spread far wider than its finest feature");
+            // The input (a target far wider than its finest feature) is what a grid cannot carry: bad input, exit 2.
+            throw new InvalidSpecificationException(
+                "grid",
+                $"[{lo:G6}, {hi:G6}] at spacing {spacing:G4}",
+                $"needs {(needed > 0 ? needed.ToString() : "over 2^31")} points, more than the limit {maxCount}: the density is spread far wider than its finest feature; grid methods cannot resolve this target (use --method samples)");
         }
 
         return count;

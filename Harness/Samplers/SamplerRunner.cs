@@ -21,7 +21,14 @@ public static class SamplerRunner
     public static SampleSet Run(Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget? target, SamplingOptions options)
     {
         int d = score.Dimension;
-        var output = new double[(long)options.Samples * d];
+        int copies = options.KeepStart ? 2 : 1;
+        MemoryBudget.Check(
+            "n",
+            options.Samples.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"keeping N × d = {options.Samples} × {d} sample values{(options.KeepStart ? " and as many starting points" : "")}",
+            (double)options.Samples * d,
+            copies * (double)options.Samples * d);
+        var output = new double[options.Samples * d];
         double[]? start = options.KeepStart ? new double[output.Length] : null;
         double[]? logDet = options.AccumulateLogDeterminant ? new double[options.Samples] : null;
         Stream(sampler, schedule, score, target, options, (in FinishedBlock b) =>

@@ -14,18 +14,21 @@ public static class CosineSchedule
     public static NoiseSchedule Create(int steps)
     {
         NoiseSchedule.CheckSteps(steps);
-        var betas = new double[steps + 1];
+
+        // ln α_t = ln f(t) − ln f(t−1), capped below at ln(1 − 0.999): α_t keeps its relative precision
+        // where β_t nears the cap (1 − β_t would carry an error of 1e−16/α_t).
+        double minLogAlpha = Elementary.Log1P(-MaxBeta);
+        var logAlphas = new double[steps + 1];
         double previous = LogF(0, steps);
         for (int t = 1; t <= steps; t++)
         {
             double current = LogF(t, steps);
-            double beta = double.IsNegativeInfinity(current) ? 1.0 : -Elementary.ExpM1(current - previous);
-            betas[t - 1] = Math.Min(beta, MaxBeta);
+            logAlphas[t - 1] = Math.Max(current - previous, minLogAlpha);
             previous = current;
         }
 
-        betas[steps] = MaxBeta;
-        return NoiseSchedule.FromBetas("cosine", steps, betas);
+        logAlphas[steps] = minLogAlpha;
+        return NoiseSchedule.FromLogAlphas("cosine", steps, logAlphas);
     }
 
     private static double LogF(int t, int steps)

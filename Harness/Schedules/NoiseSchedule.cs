@@ -6,19 +6,24 @@ namespace Diffusion.Verify.Schedules;
 /// β_1..β_{T+1} with α_t = 1 − β_t and ᾱ_t = ∏_{i≤t} α_i (DESIGN §2). Level T+1 exists because the
 /// accelerated ODE sampler evaluates α_{T+1} and s_{T+1} at its first step.
 /// ln ᾱ is accumulated as Σ log1p(−β) so that tiny β and tiny ᾱ_T keep full relative precision.
+/// α_t is kept beside β_t, each from the quantity the schedule is defined by: 1 − β_t for schedules given
+/// by β (exact when β ≥ ½), exp(ln α_t) for those given by ln α (logsnr, cosine), where 1 − β_t would lose
+/// all relative precision as β_t → 1 (at T = 3 on the logsnr grid α_3 ≈ 2e−11).
 /// Indices are the paper's: t = 0 is the data (ᾱ_0 = 1), t = 1..T+1 the noise levels.
 /// </summary>
 public sealed class NoiseSchedule
 {
     private readonly double[] _beta;
+    private readonly double[] _alpha;
     private readonly double[] _logAlpha;
     private readonly double[] _logAlphaBar;
 
-    private NoiseSchedule(string name, int steps, double[] beta, double[] logAlpha, double[] logAlphaBar, IReadOnlyList<string> warnings)
+    private NoiseSchedule(string name, int steps, double[] beta, double[] alpha, double[] logAlpha, double[] logAlphaBar, IReadOnlyList<string> warnings)
     {
         Name = name;
         Steps = steps;
         _beta = beta;
+        _alpha = alpha;
         _logAlpha = logAlpha;
         _logAlphaBar = logAlphaBar;
         Warnings = warnings;
@@ -34,7 +39,7 @@ public sealed class NoiseSchedule
 
     public double Beta(int t) => _beta[CheckLevel(t)];
 
-    public double Alpha(int t) => 1.0 - _beta[CheckLevel(t)];
+    public double Alpha(int t) => _alpha[CheckLevel(t)];
 
     public double LogAlpha(int t) => _logAlpha[CheckLevel(t)];
 
@@ -73,6 +78,7 @@ public sealed class NoiseSchedule
         }
 
         var logAlpha = new double[steps + 2];
+        var alpha = new double[steps + 2];
         var beta = new double[steps + 2];
         for (int t = 1; t <= steps + 1; t++)
         {
@@ -83,10 +89,11 @@ public sealed class NoiseSchedule
             }
 
             beta[t] = b;
+            alpha[t] = 1.0 - b;
             logAlpha[t] = Elementary.Log1P(-b);
         }
 
-        return FromLogAlphas(name, steps, beta, logAlpha);
+        return FromLogAlphas(name, steps, beta, alpha, logAlpha);
     }
 
     /// <summary>
@@ -102,6 +109,7 @@ public sealed class NoiseSchedule
         }
 
         var logAlpha = new double[steps + 2];
+        var alpha = new double[steps + 2];
         var beta = new double[steps + 2];
         for (int t = 1; t <= steps + 1; t++)
         {
@@ -113,13 +121,14 @@ public sealed class NoiseSchedule
             }
 
             beta[t] = b;
+            alpha[t] = Math.Exp(la);
             logAlpha[t] = la;
         }
 
-        return FromLogAlphas(name, steps, beta, logAlpha);
+        return FromLogAlphas(name, steps, beta, alpha, logAlpha);
     }
 
-    private static NoiseSchedule FromLogAlphas(string name, int steps, double[] beta, double[] logAlpha)
+    private static NoiseSchedule FromLogAlphas(string name, int steps, double[] beta, double[] alpha, double[] logAlpha)
     {
         var logAlphaBar = new double[steps + 2];
         double sum = 0;
@@ -147,7 +156,7 @@ public sealed class NoiseSchedule
             warnings.Add($"{name}: ᾱ_T = {alphaBarT:G4} > 1e-8 (T = {steps}); the N(0, I) start is visibly off q_T (use --start exact to isolate discretisation error)");
         }
 
-        return new NoiseSchedule(name, steps, beta, logAlpha, logAlphaBar, warnings);
+        return new NoiseSchedule(name, steps, beta, alpha, logAlpha, logAlphaBar, warnings);
     }
 
     internal static void CheckSteps(int steps)

@@ -554,14 +554,5 @@ public sealed class GeneralMixture : IDiffusedTarget
     }
 
     /// <summary>Replaces logits by softmax weights in place; returns the log-sum-exp.</summary>
-    private static double Softmax(Span<double> logits)
-    {
-        double lse = Elementary.LogSumExp(logits);
-        for (int c = 0; c < logits.Length; c++)
-        {
-            logits[c] = Math.Exp(logits[c] - lse);
-        }
-
-        return lse;
-    }
+    private static double Softmax(Span<double> logits) => Elementary.SoftmaxInPlace(logits);
 }

@@ -47,6 +47,10 @@ public static class JsonFields
         return Number(v, $"{path}.{name}");
     }
 
+    /// <summary>
+    /// A finite number of magnitude at most <see cref="MixtureValidation.MaxMagnitude"/>: every number of a
+    /// target or config, so that values the arithmetic cannot carry are refused here, at their JSON path.
+    /// </summary>
     public static double Number(JsonElement v, string path)
     {
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double x) || !double.IsFinite(x))
@@ -54,6 +58,7 @@ public static class JsonFields
             throw new InvalidSpecificationException(path, Show(v), "must be a finite number");
         }
 
+        MixtureValidation.CheckMagnitude(x, path);
         return x;
     }
 

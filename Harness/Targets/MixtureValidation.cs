@@ -3,6 +3,22 @@ namespace Diffusion.Verify.Targets;
 /// <summary>Checks shared by every mixture constructor; messages name the field and the value.</summary>
 internal static class MixtureValidation
 {
+    /// <summary>
+    /// The largest magnitude accepted for a mean coordinate, variance or covariance entry (and any number in
+    /// a target or config). Squares of such values (≤ 1e100), summed over up to 1e7 coordinates and divided by
+    /// a diffused variance (≥ 1 − ᾱ_1, far above 1e−100), stay below 1e210, so quadratic forms, log-densities
+    /// and their exponentials after the max is subtracted remain finite; a mean of 1e308 squared is +∞.
+    /// </summary>
+    public const double MaxMagnitude = 1e50;
+
+    public static void CheckMagnitude(double value, string field)
+    {
+        if (!(Math.Abs(value) <= MaxMagnitude))
+        {
+            throw new InvalidSpecificationException(field, value.ToString("R"), $"must be finite with magnitude at most {MaxMagnitude:G} (squares of larger values overflow in the densities and scores)");
+        }
+    }
+
     public static void CheckWeights(IReadOnlyList<double> weights)
     {
         if (weights.Count == 0)
@@ -50,10 +66,7 @@ internal static class MixtureValidation
 
             for (int j = 0; j < d; j++)
             {
-                if (!double.IsFinite(means[i][j]))
-                {
-                    throw new InvalidSpecificationException($"means[{i}][{j}]", means[i][j].ToString("R"), "must be finite");
-                }
+                CheckMagnitude(means[i][j], $"means[{i}][{j}]");
             }
         }
 
@@ -88,6 +101,8 @@ internal static class MixtureValidation
             {
                 throw new InvalidSpecificationException($"{field}[{j}]", values[j].ToString("R"), $"{what} must be finite and positive");
             }
+
+            CheckMagnitude(values[j], $"{field}[{j}]");
         }
     }
 
@@ -114,10 +129,7 @@ internal static class MixtureValidation
 
             for (int j = 0; j < d; j++)
             {
-                if (!double.IsFinite(covariance[i][j]))
-                {
-                    throw new InvalidSpecificationException($"{field}[{i}][{j}]", covariance[i][j].ToString("R"), "must be finite");
-                }
+                CheckMagnitude(covariance[i][j], $"{field}[{i}][{j}]");
             }
 
             if (covariance[i][i] <= 0)

@@ -138,6 +138,15 @@ public static class TargetJson
         };
         int seed = JsonFields.OptionalInteger(e, path, "seed", 0, int.MaxValue, 0);
         double variance = JsonFields.OptionalNumber(e, path, "variance", RandomGaussianMixture.DefaultVariance);
+
+        // K means of d values; K diagonals besides; K dense d × d eigenbases and precisions for full ones.
+        double perComponent = covariance == CovarianceForm.Full ? (double)d * d : d;
+        MemoryBudget.Check(
+            $"{path}.components",
+            components.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"{components} components of {(covariance == CovarianceForm.Full ? $"{d} × {d}" : $"{d}")} values",
+            components * perComponent,
+            3 * components * perComponent);
         return Construct(path, () => RandomGaussianMixture.Create(d, components, meanScale, covariance, seed, variance));
     }
 

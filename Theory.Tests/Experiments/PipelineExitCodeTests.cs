@@ -102,15 +102,16 @@ public sealed class PipelineExitCodeTests : IDisposable
     [Fact]
     public void ANumericalFailureExitsThreeNamingExperimentSamplerStepAndSample()
     {
-        // The first experiment finishes; the second multiplies the score by 1 + 1e300, so the state overflows.
+        // The first experiment finishes; the second multiplies the score by 1 + 1e50 (the largest magnitude a
+        // config accepts), so the state grows ~1e48-fold per step and overflows.
         string good = _scratch.Write("a.json", PipelineTestFiles.SmallConfig("fine", steps: "[32, 64]", samplers: """["ddim-type"]"""));
         string blowup = _scratch.Write("b.json", PipelineTestFiles.SmallConfig(
-            "blowup", steps: "[32, 64]", samplers: """["ddim-type"]""", extra: """, "perturbations": [ { "kind": "scaled", "magnitude": 1e300 } ]"""));
+            "blowup", steps: "[32, 64]", samplers: """["ddim-type"]""", extra: """, "perturbations": [ { "kind": "scaled", "magnitude": 1e50 } ]"""));
         var (code, _, error) = PipelineTestFiles.Cli("run", good, blowup, "--out", _scratch["out"]);
 
         Assert.True(code == 3, error);
         // Points run concurrently, so either T may be the one that reports first; the message must name it consistently.
-        Match m = new Regex(@"numerical failure: non-finite value in sampler ddim-type \(T = (32|64)\) at step t = \d+, sample \d+: .*; experiment blowup, point ddim-type logsnr\(9,-40\) scaled\(δ=1E\+300\) T=(32|64)").Match(error);
+        Match m = new Regex(@"numerical failure: non-finite value in sampler ddim-type \(T = (32|64)\) at step t = \d+, sample \d+: .*; experiment blowup, point ddim-type logsnr\(9,-40\) scaled\(δ=1E\+50\) T=(32|64)").Match(error);
         Assert.True(m.Success, error);
         Assert.Equal(m.Groups[1].Value, m.Groups[2].Value);
         Assert.Equal(2, ResultStore.Read(ResultStore.PathFor(_scratch["out"], "fine")).Select(r => r.PointKey).Distinct().Count());

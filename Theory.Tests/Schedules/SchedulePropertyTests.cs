@@ -201,7 +201,13 @@ public sealed class SchedulePropertyTests
                 Assert.Fail($"{schedule.Name} T={steps}: β_{t} = {beta:R} not in (0, 1)");
             }
 
-            Assert.Equal(1 - beta, schedule.Alpha(t));
+            // α_t equals 1 − β_t up to β_t's representation (ulp(1) absolute) and exp(ln α_t) to a few ulp relative:
+            // it is kept from the schedule's defining quantity, not recomputed as 1 − β_t.
+            double alpha = schedule.Alpha(t);
+            if (!(Math.Abs(alpha - (1 - beta)) <= Math.ScaleB(1.0, -52) && Math.Abs(alpha - Math.Exp(schedule.LogAlpha(t))) <= 4e-16 * alpha * (1 + Math.Abs(schedule.LogAlpha(t)))))
+            {
+                Assert.Fail($"{schedule.Name} T={steps}: α_{t} = {alpha:R}, 1 − β_{t} = {1 - beta:R}, exp(ln α_{t}) = {Math.Exp(schedule.LogAlpha(t)):R}");
+            }
             double logAlphaBar = schedule.LogAlphaBar(t);
             if (!(logAlphaBar < previous))
             {

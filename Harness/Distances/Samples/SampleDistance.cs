@@ -51,9 +51,22 @@ public static class SampleDistance
         IReadOnlyList<double[]>? directions = null,
         SampleDistanceSettings? settings = null)
     {
+        CheckMemory(options.Samples, target.Dimension);
         SampleSet samples = SamplerRunner.Run(sampler, schedule, score, target, options);
         return Compare(samples.Output, target, schedule.AlphaBar(1), options.Seed, directions, settings, options.MaxDegreeOfParallelism);
     }
+
+    /// <summary>
+    /// Refuses (field "n") an N × d this method cannot hold: the outputs, three q_1 samples of the same
+    /// size and the neighbour search's packed copy, ~5 N × d values.
+    /// </summary>
+    public static void CheckMemory(int samples, int dimension) =>
+        MemoryBudget.Check(
+            "n",
+            samples.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"the samples method with N × d = {samples} × {dimension}",
+            (double)samples * dimension,
+            5.0 * samples * dimension);
 
     /// <summary>
     /// Compares N given samples (N × d row-major) of some law p with q = the target at level ᾱ. Directions
