@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Diffusion.Verify.Distances;
+using Diffusion.Verify.Distances.Samples;
 using Diffusion.Verify.Samplers;
 using Diffusion.Verify.Schedules;
 using Diffusion.Verify.Scores;
