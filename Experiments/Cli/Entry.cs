@@ -34,13 +34,9 @@ public static class Entry
             bool informational = parse.Action is HelpAction || root.Options.OfType<VersionOption>().Any(v => parse.GetResult(v) is not null);
             if (!informational && Problems(parse) is { Count: > 0 } problems)
             {
-                foreach (string problem in problems)
-                {
-                    error.WriteLine($"error: {problem}");
-                }
-
+                // One line, as for every other bad input: scripts and logs read the first line only.
                 Command command = parse.CommandResult.Command;
-                error.WriteLine($"see '{(command is RootCommand ? "" : command.Name + " ")}--help'");
+                error.WriteLine($"error: {string.Join("; ", problems)} (see '{(command is RootCommand ? "" : command.Name + " ")}--help')");
                 return BadInput;
             }
 
