@@ -77,19 +77,48 @@ public sealed class GeneralMixtureLogDeterminantTests(ITestOutputHelper output)
         Assert.True(worst < 1e-10, $"{worst:E3}");
     }
 
-    [Theory]
-    [InlineData("ddim-type")]
-    [InlineData("ddim")]
-    public void SamplerLogDeterminantEqualsTheDensePath(string name)
+    public static TheoryData<string, string> SamplerCases()
     {
-        GeneralMixture mixture = Separated();
-        int d = mixture.Dimension;
+        var data = new TheoryData<string, string>();
+        foreach (string sampler in new[] { "ddim-type", "ddim", "acc-ode", "dpm-solver-2", "acc-ode-ms" })
+        {
+            foreach (string kind in new[] { "separated", "scaled-separated", "gaussian-full" })
+            {
+                data.Add(sampler, kind);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Whole runs (T = 30, starts 3·N(0, I), so early steps have mixed weights and late ones a single component)
+    /// with the eigenbasis paths against the same runs with every shortcut hidden (dense Jacobians and LU).
+    /// For acc-ode and dpm-solver-2 the eigenbasis pair path must have run.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SamplerCases))]
+    public void SamplerLogDeterminantEqualsTheDensePath(string name, string kind)
+    {
+        IScore exact = kind switch
+        {
+            "separated" => new ExactScore(Separated()),
+            "scaled-separated" => new ScaledScore(new ExactScore(Separated()), 0.05),
+            _ => new ExactScore(GaussianTarget.WithRandomEigenvectors(Enumerable.Range(0, 10).Select(j => 0.1 + 0.3 * j).ToArray(), null, seed: 3)),
+        };
+        var score = new EigenbasisCountingScore(exact);
+        int d = score.Dimension;
         Sampler sampler = SamplerCatalog.Get(name);
         NoiseSchedule schedule = new ScheduleSpec("li2024", C0: 2, C1: 4).Build(30);
         const int rows = 6;
         double[] starts = AccOdeMultistepLogDeterminantTests.Points(d, rows, seed: 13).SelectMany(p => p.Select(v => 3 * v)).ToArray();
-        SampleSet fast = SamplerRunner.RunFrom(sampler, schedule, new ExactScore(mixture), starts, accumulateLogDeterminant: true, blockSize: 4, maxDegreeOfParallelism: 1);
-        SampleSet dense = SamplerRunner.RunFrom(sampler, schedule, new DenseDeterminantScore(new ExactScore(mixture)), starts, accumulateLogDeterminant: true, blockSize: 4, maxDegreeOfParallelism: 1);
+        SampleSet fast = SamplerRunner.RunFrom(sampler, schedule, score, starts, accumulateLogDeterminant: true, blockSize: 4, maxDegreeOfParallelism: 1);
+        SampleSet dense = SamplerRunner.RunFrom(sampler, schedule, new DenseDeterminantScore(exact), starts, accumulateLogDeterminant: true, blockSize: 4, maxDegreeOfParallelism: 1);
+        Assert.True(fast.Output.AsSpan().SequenceEqual(dense.Output), "the ln|det| path changed the samples");
+        if (name is "acc-ode" or "dpm-solver-2")
+        {
+            Assert.True(score.EigenbasisForms > 0, "the eigenbasis path never ran");
+        }
         double worst = 0;
         for (int i = 0; i < rows; i++)
         {
@@ -98,8 +127,35 @@ public sealed class GeneralMixtureLogDeterminantTests(ITestOutputHelper output)
             worst = Math.Max(worst, Math.Abs(fast.LogDeterminant![i] - expected) / (1 + Math.Abs(expected)));
         }
 
-        output.WriteLine($"{name} on a separated full-covariance mixture: ln|det J| vs dense {worst:E2}");
+        output.WriteLine($"{name} on {kind}: ln|det J| vs dense {worst:E2} ({score.EigenbasisForms} eigenbasis forms)");
         Assert.True(worst < 1e-10, $"{name}: {worst:E3}");
+    }
+
+    /// <summary>Forwards everything and counts the eigenbasis forms handed out.</summary>
+    private sealed class EigenbasisCountingScore(IScore inner) : IScore
+    {
+        public int EigenbasisForms { get; private set; }
+
+        public int Dimension => inner.Dimension;
+
+        public string Description => inner.Description;
+
+        public int ScratchLength(int rows) => inner.ScratchLength(rows);
+
+        public void Evaluate(ReadOnlySpan<double> x, int rows, double alphaBar, Span<double> score, Span<double> scratch) => inner.Evaluate(x, rows, alphaBar, score, scratch);
+
+        public void Jacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian) => inner.Jacobian(x, alphaBar, jacobian);
+
+        public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale) => inner.LogAbsDetIdentityPlusScaledJacobian(x, alphaBar, scale);
+
+        public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination) => inner.TryLowRankJacobian(x, alphaBar, destination);
+
+        public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, EigenbasisJacobian destination)
+        {
+            bool found = inner.TryEigenbasisJacobian(x, alphaBar, destination);
+            EigenbasisForms += found ? 1 : 0;
+            return found;
+        }
     }
 
     /// <summary>ln|det(I + c∇s)| by dense LU of the dense Jacobian, whatever the score's own shortcut.</summary>

@@ -353,6 +353,26 @@ public sealed class GeneralMixture : IDiffusedTarget
         }
     }
 
+    /// <summary>
+    /// Where one component k holds all posterior weight, ∇s = −P_k = Q_k diag(−1/c_k) Q_kᵀ (diagonal components
+    /// share the coordinate axes as their basis).
+    /// </summary>
+    public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.EigenbasisJacobian destination)
+    {
+        if (!TrySingleComponent(x, alphaBar, out int component, out LevelConstants level))
+        {
+            return false;
+        }
+
+        int d = Dimension;
+        destination.Reset(_eigenvectors[component] ?? s_coordinateAxes);
+        System.Numerics.Tensors.TensorPrimitives.Negate(level.Inverse.AsSpan(component * d, d), destination.Eigenvalues);
+        return true;
+    }
+
+    /// <summary>The basis token of every diagonal component (Q = I).</summary>
+    private static readonly object s_coordinateAxes = new();
+
     /// <summary>The component holding all posterior weight at x, if exactly one weight is non-zero.</summary>
     private bool TrySingleComponent(ReadOnlySpan<double> x, double alphaBar, out int component, out LevelConstants level)
     {
