@@ -54,9 +54,6 @@ internal sealed class AccOdeMultistepLogDeterminant
         _residual = new double[dimension];
     }
 
-    /// <summary>Largest basis size over the block's rows (for tests and diagnostics).</summary>
-    public int LargestRank => _rows.Max(r => r.Rank);
-
     /// <summary>
     /// Propagates the block's rows one step (before the sampler moves Y_t), or returns false when this path does
     /// not apply (d ≤ <see cref="SamplerBlock.DenseJacobianDimension"/> or no low-rank Jacobian) and the caller
