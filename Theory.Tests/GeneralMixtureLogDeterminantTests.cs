@@ -106,14 +106,14 @@ public sealed class GeneralMixtureLogDeterminantTests(ITestOutputHelper output)
             "scaled-separated" => new ScaledScore(new ExactScore(Separated()), 0.05),
             _ => new ExactScore(GaussianTarget.WithRandomEigenvectors(Enumerable.Range(0, 10).Select(j => 0.1 + 0.3 * j).ToArray(), null, seed: 3)),
         };
-        var score = new EigenbasisCountingScore(exact);
+        var score = new CountingScore(exact);
         int d = score.Dimension;
         Sampler sampler = SamplerCatalog.Get(name);
         NoiseSchedule schedule = new ScheduleSpec("li2024", C0: 2, C1: 4).Build(30);
         const int rows = 6;
-        double[] starts = AccOdeMultistepLogDeterminantTests.Points(d, rows, seed: 13).SelectMany(p => p.Select(v => 3 * v)).ToArray();
+        double[] starts = JacobianTestScores.Points(d, rows, seed: 13).SelectMany(p => p.Select(v => 3 * v)).ToArray();
         SampleSet fast = SamplerRunner.RunFrom(sampler, schedule, score, starts, accumulateLogDeterminant: true, blockSize: 4, maxDegreeOfParallelism: 1);
-        SampleSet dense = SamplerRunner.RunFrom(sampler, schedule, new DenseDeterminantScore(exact), starts, accumulateLogDeterminant: true, blockSize: 4, maxDegreeOfParallelism: 1);
+        SampleSet dense = SamplerRunner.RunFrom(sampler, schedule, new DenseOnlyScore(exact), starts, accumulateLogDeterminant: true, blockSize: 4, maxDegreeOfParallelism: 1);
         Assert.True(fast.Output.AsSpan().SequenceEqual(dense.Output), "the ln|det| path changed the samples");
         if (name is "acc-ode" or "dpm-solver-2")
         {
@@ -129,64 +129,5 @@ public sealed class GeneralMixtureLogDeterminantTests(ITestOutputHelper output)
 
         output.WriteLine($"{name} on {kind}: ln|det J| vs dense {worst:E2} ({score.EigenbasisForms} eigenbasis forms)");
         Assert.True(worst < 1e-10, $"{name}: {worst:E3}");
-    }
-
-    /// <summary>Forwards everything and counts the eigenbasis forms handed out.</summary>
-    private sealed class EigenbasisCountingScore(IScore inner) : IScore
-    {
-        public int EigenbasisForms { get; private set; }
-
-        public int Dimension => inner.Dimension;
-
-        public string Description => inner.Description;
-
-        public int ScratchLength(int rows) => inner.ScratchLength(rows);
-
-        public void Evaluate(ReadOnlySpan<double> x, int rows, double alphaBar, Span<double> score, Span<double> scratch) => inner.Evaluate(x, rows, alphaBar, score, scratch);
-
-        public void Jacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian) => inner.Jacobian(x, alphaBar, jacobian);
-
-        public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale) => inner.LogAbsDetIdentityPlusScaledJacobian(x, alphaBar, scale);
-
-        public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination) => inner.TryLowRankJacobian(x, alphaBar, destination);
-
-        public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, EigenbasisJacobian destination)
-        {
-            bool found = inner.TryEigenbasisJacobian(x, alphaBar, destination);
-            EigenbasisForms += found ? 1 : 0;
-            return found;
-        }
-    }
-
-    /// <summary>ln|det(I + c∇s)| by dense LU of the dense Jacobian, whatever the score's own shortcut.</summary>
-    private sealed class DenseDeterminantScore(IScore inner) : IScore
-    {
-        public int Dimension => inner.Dimension;
-
-        public string Description => inner.Description;
-
-        public int ScratchLength(int rows) => inner.ScratchLength(rows);
-
-        public void Evaluate(ReadOnlySpan<double> x, int rows, double alphaBar, Span<double> score, Span<double> scratch) => inner.Evaluate(x, rows, alphaBar, score, scratch);
-
-        public void Jacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian) => inner.Jacobian(x, alphaBar, jacobian);
-
-        public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
-        {
-            int d = Dimension;
-            var m = new double[d * d];
-            inner.Jacobian(x, alphaBar, m);
-            for (int i = 0; i < d * d; i++)
-            {
-                m[i] *= scale;
-            }
-
-            for (int i = 0; i < d; i++)
-            {
-                m[i * d + i] += 1;
-            }
-
-            return DenseLu.LogAbsDeterminant(m, d);
-        }
     }
 }
