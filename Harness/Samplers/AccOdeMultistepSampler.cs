@@ -57,7 +57,8 @@ public sealed class AccOdeMultistepSampler : Sampler
         block.EvaluateScore(block.State, schedule.AlphaBar(t), block.ScoreAtState);
         TensorPrimitives.Multiply(epsilon, -sigma, epsilon);
 
-        if (block.LogDeterminant is { } logDet)
+        if (block.LogDeterminant is { } logDet
+            && !AccOdeMultistepLogDeterminant.TryPropagate(block, t, logDet, sigma, rootAlpha, ddim, correction))
         {
             PropagateTangents(block, t, logDet, sigma, rootAlpha, ddim, correction);
         }
@@ -78,6 +79,7 @@ public sealed class AccOdeMultistepSampler : Sampler
     }
 
     /// <summary>
+    /// The dense fallback of <see cref="AccOdeMultistepLogDeterminant"/> (scores without a low-rank Jacobian, d ≤ 2).
     /// Per-step determinants of a multistep rule do not multiply, so each row carries M_t = ∂Y_t/∂Y_T densely:
     /// M_{t−1} = (I/√α_t + (c − C) ∇ε_t(Y_t)) M_t + C ∇ε_{t+1}(Y_{t+1}) M_{t+1}, with c the DDIM weight and C the
     /// correction weight; G = ∇ε(Y) M is kept from one step to the next. ln|det M_1| is written at t = 2.

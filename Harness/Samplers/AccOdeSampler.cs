@@ -157,7 +157,7 @@ public sealed class AccOdeSampler : Sampler
                     second,
                     block.LowRankScratch(LowRankDeterminant.CompositionScratchLength(first.Rank, second.Rank)));
             }
-            else
+            else if (!EigenbasisLogDeterminant.TryPair(block.Score, block.Row(block.State, i), alphaBar, block.Row(block.Intermediate, i), alphaBarNext, a, -b, b * e, out logAbsDet))
             {
                 logAbsDet = DenseLogAbsDeterminant(block, i, alphaBar, alphaBarNext, beta, alphaNext, betaNext, correction);
             }

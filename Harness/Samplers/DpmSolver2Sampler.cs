@@ -91,7 +91,7 @@ public sealed class DpmSolver2Sampler : Sampler
                     second,
                     block.LowRankScratch(LowRankDeterminant.CompositionScratchLength(first.Rank, second.Rank)));
             }
-            else
+            else if (!EigenbasisLogDeterminant.TryPair(block.Score, block.Row(block.State, i), alphaBar, block.Row(block.Intermediate, i), levels.MidpointAlphaBar, 0, outer * levels.MidpointRatio, outer * eta, out logAbsDet))
             {
                 logAbsDet = DenseLogAbsDeterminant(block, i, alphaBar, levels, sigma, outer);
             }

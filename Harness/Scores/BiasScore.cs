@@ -65,6 +65,9 @@ public sealed class BiasScore : IScore
     public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
         => Inner.TryLowRankJacobian(x, alphaBar, destination);
 
+    public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, EigenbasisJacobian destination)
+        => Inner.TryEigenbasisJacobian(x, alphaBar, destination);
+
     private static IScore CheckInner(IScore inner)
     {
         ArgumentNullException.ThrowIfNull(inner);

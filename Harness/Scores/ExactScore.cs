@@ -25,4 +25,7 @@ public sealed class ExactScore(IDiffusedTarget target) : IScore
 
     public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
         => Target.TryLowRankJacobian(x, alphaBar, destination);
+
+    public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, EigenbasisJacobian destination)
+        => Target.TryEigenbasisJacobian(x, alphaBar, destination);
 }

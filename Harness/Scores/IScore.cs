@@ -28,4 +28,10 @@ public interface IScore
     /// or false when this score has no such form and callers must use <see cref="Jacobian"/>.
     /// </summary>
     bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination) => false;
+
+    /// <summary>
+    /// ∇s(x, ᾱ) as Q diag(λ) Qᵀ (<see cref="EigenbasisJacobian"/>, perturbation included), or false when it has
+    /// no such form at this point.
+    /// </summary>
+    bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, EigenbasisJacobian destination) => false;
 }

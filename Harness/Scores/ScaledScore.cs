@@ -63,4 +63,16 @@ public sealed class ScaledScore : IScore
         destination.Scale(_factor);
         return true;
     }
+
+    /// <summary>(1 + δ) Q diag(λ) Qᵀ: the eigenvalues scale.</summary>
+    public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, EigenbasisJacobian destination)
+    {
+        if (!Inner.TryEigenbasisJacobian(x, alphaBar, destination))
+        {
+            return false;
+        }
+
+        destination.Scale(_factor);
+        return true;
+    }
 }

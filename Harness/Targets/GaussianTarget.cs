@@ -192,6 +192,19 @@ public sealed class GaussianTarget : IDiffusedTarget
     public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
         => IsIsotropic && _closedForms.TryLowRankJacobian(x, alphaBar, destination);
 
+    /// <summary>∇s = Q diag(−1/c_j) Qᵀ everywhere, in the one basis of this target.</summary>
+    public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.EigenbasisJacobian destination)
+    {
+        destination.Reset(this);
+        Span<double> values = destination.Eigenvalues;
+        for (int j = 0; j < _eigenvalues.Length; j++)
+        {
+            values[j] = -1.0 / (alphaBar * _eigenvalues[j] + 1.0 - alphaBar);
+        }
+
+        return true;
+    }
+
     public double ComponentKlToStandardNormal(double alphaBar) => _closedForms.ComponentKlToStandardNormal(alphaBar);
 
     public void SampleData(long seed, long sampleIndex, Span<double> x) => _closedForms.SampleData(seed, sampleIndex, x);

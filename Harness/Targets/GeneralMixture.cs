@@ -313,10 +313,27 @@ public sealed class GeneralMixture : IDiffusedTarget
         }
     }
 
-    /// <summary>Dense: ∇s, then LU of I + c∇s (O(d³)).</summary>
+    /// <summary>
+    /// When all posterior weight sits on one component k (the others underflow to exactly 0, as they do in
+    /// high d away from the start), g_k − s = 0 and ∇s = −P_k = −Q_k diag(1/c_k) Q_kᵀ, so in Q_k's eigenbasis
+    /// ln|det(I + c∇s)| = Σ_j ln|1 − c/c_kj|: O(K d²) for the weights instead of O(d³). Otherwise dense: ∇s,
+    /// then LU of I + c∇s.
+    /// </summary>
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
     {
         int d = Dimension;
+        if (TrySingleComponent(x, alphaBar, out int component, out LevelConstants level))
+        {
+            ReadOnlySpan<double> inverse = level.Inverse.AsSpan(component * d, d);
+            double sum = 0;
+            for (int j = 0; j < d; j++)
+            {
+                sum += Scores.LowRankDeterminant.LogAbsOnePlus(-scale * inverse[j]);
+            }
+
+            return sum;
+        }
+
         double[] rented = ArrayPool<double>.Shared.Rent(d * d);
         try
         {
@@ -329,6 +346,60 @@ public sealed class GeneralMixture : IDiffusedTarget
             }
 
             return DenseLu.LogAbsDeterminant(m, d);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// Where one component k holds all posterior weight, ∇s = −P_k = Q_k diag(−1/c_k) Q_kᵀ (diagonal components
+    /// share the coordinate axes as their basis).
+    /// </summary>
+    public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.EigenbasisJacobian destination)
+    {
+        if (!TrySingleComponent(x, alphaBar, out int component, out LevelConstants level))
+        {
+            return false;
+        }
+
+        int d = Dimension;
+        destination.Reset(_eigenvectors[component] ?? s_coordinateAxes);
+        System.Numerics.Tensors.TensorPrimitives.Negate(level.Inverse.AsSpan(component * d, d), destination.Eigenvalues);
+        return true;
+    }
+
+    /// <summary>The basis token of every diagonal component (Q = I).</summary>
+    private static readonly object s_coordinateAxes = new();
+
+    /// <summary>The component holding all posterior weight at x, if exactly one weight is non-zero.</summary>
+    private bool TrySingleComponent(ReadOnlySpan<double> x, double alphaBar, out int component, out LevelConstants level)
+    {
+        int k = Components;
+        int scratchLength = ScratchLength(1);
+        double[] rented = ArrayPool<double>.Shared.Rent(scratchLength);
+        try
+        {
+            Layout(rented.AsSpan(0, scratchLength), out _, out Span<double> w, out _, out Span<double> z, out Span<double> residual);
+            level = LevelAt(alphaBar);
+            Logits(x, Math.Sqrt(alphaBar), level.LogNormalisers, level.Inverse, w, z, residual);
+            Softmax(w);
+            component = -1;
+            for (int c = 0; c < k; c++)
+            {
+                if (w[c] != 0)
+                {
+                    if (component >= 0)
+                    {
+                        return false;
+                    }
+
+                    component = c;
+                }
+            }
+
+            return component >= 0;
         }
         finally
         {

@@ -27,7 +27,7 @@ public sealed class LowRankJacobianTests(ITestOutputHelper output)
     [MemberData(nameof(Scores))]
     public void LowRankFormEqualsTheDenseJacobian(string kind)
     {
-        IScore score = Make(kind);
+        IScore score = JacobianTestScores.Make(kind);
         int d = score.Dimension;
         var lowRank = new LowRankJacobian(d);
         var dense = new double[d * d];
@@ -35,7 +35,7 @@ public sealed class LowRankJacobianTests(ITestOutputHelper output)
         double worst = 0;
         foreach (double alphaBar in new[] { 0.02, 0.5, 0.995 })
         {
-            foreach (double[] x in Points(d, 4, seed: 3))
+            foreach (double[] x in JacobianTestScores.Points(d, 4, seed: 3))
             {
                 Assert.True(score.TryLowRankJacobian(x, alphaBar, lowRank), $"{kind} offers no low-rank form");
                 lowRank.ToDense(fromLowRank);
@@ -53,7 +53,7 @@ public sealed class LowRankJacobianTests(ITestOutputHelper output)
     [MemberData(nameof(Scores))]
     public void IdentityPlusScaledDeterminantEqualsDenseLu(string kind)
     {
-        IScore score = Make(kind);
+        IScore score = JacobianTestScores.Make(kind);
         int d = score.Dimension;
         var lowRank = new LowRankJacobian(d);
         var m = new double[d * d];
@@ -62,7 +62,7 @@ public sealed class LowRankJacobianTests(ITestOutputHelper output)
         {
             foreach (double scale in new[] { 0.01, 0.3, -0.2 })
             {
-                foreach (double[] x in Points(d, 3, seed: 5))
+                foreach (double[] x in JacobianTestScores.Points(d, 3, seed: 5))
                 {
                     score.Jacobian(x, alphaBar, m);
                     for (int i = 0; i < d * d; i++)
@@ -113,9 +113,9 @@ public sealed class LowRankJacobianTests(ITestOutputHelper output)
     {
         Sampler sampler = SamplerCatalog.Get(name);
         NoiseSchedule schedule = new ScheduleSpec("li2024", C0: 2, C1: 4).Build(12);
-        var score = new CountingScore(Make(kind));
+        var score = new CountingScore(JacobianTestScores.Make(kind));
         int d = score.Dimension;
-        double[] starts = Points(d, 6, seed: 11).SelectMany(p => p.Select(v => 1.5 * v)).ToArray();
+        double[] starts = JacobianTestScores.Points(d, 6, seed: 11).SelectMany(p => p.Select(v => 1.5 * v)).ToArray();
         SampleSet lowRank = SamplerRunner.RunFrom(sampler, schedule, score, starts, accumulateLogDeterminant: true, blockSize: 4, maxDegreeOfParallelism: 1);
         SampleSet dense = SamplerRunner.RunFrom(sampler, schedule, new DenseOnlyScore(score.Inner), starts, accumulateLogDeterminant: true, blockSize: 4, maxDegreeOfParallelism: 1);
         Assert.True(score.LowRankForms >= 2 * 6 * 11, $"the low-rank path ran {score.LowRankForms} times");
@@ -139,14 +139,15 @@ public sealed class LowRankJacobianTests(ITestOutputHelper output)
     [Theory]
     [InlineData("acc-ode")]
     [InlineData("dpm-solver-2")]
+    [InlineData("acc-ode-ms")]
     public void SamplerLogDeterminantMatchesFiniteDifferences(string name)
     {
         const double step = 1e-5;
         Sampler sampler = SamplerCatalog.Get(name);
         NoiseSchedule schedule = new ScheduleSpec("logsnr", LambdaMax: 4, LambdaMin: -4).Build(8);
-        var score = new CountingScore(Make("isotropic"));
+        var score = new CountingScore(JacobianTestScores.Make("isotropic"));
         int d = score.Dimension;
-        double[] point = Points(d, 1, seed: 17)[0];
+        double[] point = JacobianTestScores.Points(d, 1, seed: 17)[0];
         var starts = new double[(2 * d + 1) * d];
         for (int r = 0; r < 2 * d + 1; r++)
         {
@@ -176,84 +177,5 @@ public sealed class LowRankJacobianTests(ITestOutputHelper output)
         output.WriteLine($"{name}: accumulated {accumulated:R}, finite difference {finiteDifference:R}");
         Assert.True(Math.Abs(accumulated) > 1e-2);
         Assert.Equal(finiteDifference, accumulated, 1e-6);
-    }
-
-    /// <summary>Random targets with 2m &lt; d, so the samplers take the low-rank path; fixed seeds.</summary>
-    private static IScore Make(string kind)
-    {
-        var draws = new Draws(kind.Sum(c => c), 41);
-        IDiffusedTarget Isotropic(int d, int k) => new IsotropicMixture(
-            Normalised(Enumerable.Range(0, k).Select(_ => Math.Exp(draws.Normal())).ToArray()),
-            Enumerable.Range(0, k).Select(_ => draws.Normals(d).Select(v => 1.5 * v).ToArray()).ToArray(),
-            Enumerable.Range(0, k).Select(_ => draws.LogUniform(0.05, 1.5)).ToArray());
-        IScore Exact(IDiffusedTarget t) => new ExactScore(t);
-        return kind switch
-        {
-            "isotropic" => Exact(Isotropic(10, 3)),
-            "isotropic-k1" => Exact(Isotropic(7, 1)),
-
-            // n = 2K = 18: several 8-wide column chunks and tails in the small products and the LU.
-            "isotropic-large" => Exact(Isotropic(40, 9)),
-            "gaussian" => Exact(GaussianTarget.Isotropic(9, 0.3, draws.Normals(9))),
-            "embedded-r1" => Exact(new EmbeddedMixture(Isotropic(1, 3), 11, 0.4, seed: 2)),
-            "embedded-r2" => Exact(new EmbeddedMixture(Isotropic(2, 3), 12, 1.7, seed: 3)),
-            "scaled" => new ScaledScore(Exact(Isotropic(10, 3)), 0.08),
-            "bias" => new BiasScore(Exact(Isotropic(10, 4)), 0.3, seed: 5),
-            "oscillatory" => new OscillatoryScore(Exact(Isotropic(10, 3)), 0.2, 3.0, seed: 9),
-            "oscillatory-embedded" => new OscillatoryScore(Exact(new EmbeddedMixture(Isotropic(2, 2), 9, 0.6, seed: 4)), 0.3, 2.0, seed: 8),
-            "scaled-of-oscillatory" => new ScaledScore(new OscillatoryScore(Exact(Isotropic(10, 2)), 0.2, 4.0, seed: 6), -0.1),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
-    }
-
-    private static double[] Normalised(double[] w) => w.Select(v => v / w.Sum()).ToArray();
-
-    private static double[][] Points(int d, int count, int seed)
-    {
-        var draws = new Draws(seed, 43);
-        return Enumerable.Range(0, count).Select(_ => draws.Normals(d)).ToArray();
-    }
-
-    /// <summary>Forwards everything and counts the low-rank forms handed out.</summary>
-    private sealed class CountingScore(IScore inner) : IScore
-    {
-        public IScore Inner { get; } = inner;
-
-        public int LowRankForms { get; private set; }
-
-        public int Dimension => Inner.Dimension;
-
-        public string Description => Inner.Description;
-
-        public int ScratchLength(int rows) => Inner.ScratchLength(rows);
-
-        public void Evaluate(ReadOnlySpan<double> x, int rows, double alphaBar, Span<double> score, Span<double> scratch) => Inner.Evaluate(x, rows, alphaBar, score, scratch);
-
-        public void Jacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian) => Inner.Jacobian(x, alphaBar, jacobian);
-
-        public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale) => Inner.LogAbsDetIdentityPlusScaledJacobian(x, alphaBar, scale);
-
-        public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
-        {
-            bool found = Inner.TryLowRankJacobian(x, alphaBar, destination);
-            LowRankForms += found ? 1 : 0;
-            return found;
-        }
-    }
-
-    /// <summary>Forwards everything but the low-rank form, so samplers take their dense chain rule.</summary>
-    private sealed class DenseOnlyScore(IScore inner) : IScore
-    {
-        public int Dimension => inner.Dimension;
-
-        public string Description => inner.Description;
-
-        public int ScratchLength(int rows) => inner.ScratchLength(rows);
-
-        public void Evaluate(ReadOnlySpan<double> x, int rows, double alphaBar, Span<double> score, Span<double> scratch) => inner.Evaluate(x, rows, alphaBar, score, scratch);
-
-        public void Jacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian) => inner.Jacobian(x, alphaBar, jacobian);
-
-        public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale) => inner.LogAbsDetIdentityPlusScaledJacobian(x, alphaBar, scale);
     }
 }

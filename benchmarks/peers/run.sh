@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the peers from Debian's packages, builds the harness, and runs both interleaved:
+#   benchmarks/peers/run.sh [--runs R] [--sweep | --sizes d,K[,N[,T]] ...] [--threads n]
+# One table: implementation, sample-steps/s (median of R runs), GFLOP/s (bench's flop model), harness ÷ it.
+# HARNESS_SIZE_FLAGS='--dimension {d} --components {k}' (or whatever `bench` accepts) lets the harness run
+# at sizes other than the reference one. Exit 1 when the peers' checksums or the harness cross-check disagree.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+python=/usr/bin/python3   # the distribution's Python, where the Debian packages install
+
+if ! "$python" -c 'import numpy, torch, numba' 2>/dev/null; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "run.sh: python3-numpy, python3-torch and python3-numba are missing; install them as root" >&2
+        exit 2
+    fi
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y python3-numpy python3-torch python3-numba
+fi
+
+dotnet build "$repo/Experiments" -c Release -v quiet -nologo >/dev/null
+dll="$(ls "$repo"/Experiments/bin/Release/net*/Diffusion.Verify.Experiments.dll | head -n 1)"
+exec "$python" "$here/run.py" --harness "dotnet $dll" "$@"
