@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Diffusion.Verify.Numerics;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 using Diffusion.Verify.Scores;
 
 namespace Diffusion.Verify.Samplers;

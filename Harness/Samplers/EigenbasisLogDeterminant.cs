@@ -1,3 +1,4 @@
+using Diffusion.Verify.Numerics.LinearAlgebra;
 using Diffusion.Verify.Scores;
 
 namespace Diffusion.Verify.Samplers;

@@ -193,7 +193,7 @@ public sealed class GaussianTarget : IDiffusedTarget
         => IsIsotropic && _closedForms.TryLowRankJacobian(x, alphaBar, destination);
 
     /// <summary>∇s = Q diag(−1/c_j) Qᵀ everywhere, in the one basis of this target.</summary>
-    public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.EigenbasisJacobian destination)
+    public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, EigenbasisJacobian destination)
     {
         destination.Reset(this);
         Span<double> values = destination.Eigenvalues;

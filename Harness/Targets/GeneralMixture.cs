@@ -1,3 +1,4 @@
+using Diffusion.Verify.Numerics.LinearAlgebra;
 using System.Buffers;
 using System.Numerics.Tensors;
 using Diffusion.Verify.Numerics;
@@ -328,7 +329,7 @@ public sealed class GeneralMixture : IDiffusedTarget
             double sum = 0;
             for (int j = 0; j < d; j++)
             {
-                sum += Scores.LowRankDeterminant.LogAbsOnePlus(-scale * inverse[j]);
+                sum += LowRankDeterminant.LogAbsOnePlus(-scale * inverse[j]);
             }
 
             return sum;
@@ -357,7 +358,7 @@ public sealed class GeneralMixture : IDiffusedTarget
     /// Where one component k holds all posterior weight, ∇s = −P_k = Q_k diag(−1/c_k) Q_kᵀ (diagonal components
     /// share the coordinate axes as their basis).
     /// </summary>
-    public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.EigenbasisJacobian destination)
+    public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, EigenbasisJacobian destination)
     {
         if (!TrySingleComponent(x, alphaBar, out int component, out LevelConstants level))
         {

@@ -44,7 +44,7 @@ public interface IDiffusedTarget
     bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination) => false;
 
     /// <summary>∇s(x, ᾱ) as Q diag(λ) Qᵀ where the target has that form at x (full-covariance mixtures where one component holds all weight), else false.</summary>
-    bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, Scores.EigenbasisJacobian destination) => false;
+    bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, EigenbasisJacobian destination) => false;
 
     /// <summary>
     /// Σ_k π_k KL(N_k(ᾱ) ‖ N(0, I)) over the mixture's components at level ᾱ (a Gaussian is one component):

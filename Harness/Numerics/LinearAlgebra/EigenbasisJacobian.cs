@@ -1,4 +1,4 @@
-namespace Diffusion.Verify.Scores;
+namespace Diffusion.Verify.Numerics.LinearAlgebra;
 
 /// <summary>
 /// A score Jacobian in the form ∇s(x) = Q diag(λ) Qᵀ with Q orthonormal, as a full-covariance mixture has it
