@@ -1,7 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Schedules;
 using Diffusion.Verify.Scores;
@@ -38,7 +35,7 @@ public sealed class AccOdeSampler : Sampler
         block.EvaluateScore(block.State, schedule.AlphaBar(t), block.ScoreAtState);
 
         // Y_t⁻ = Φ_t(Y_t) = √α_{t+1} ( Y_t − (1−α_{t+1})/2 · s_t(Y_t) )
-        IntermediatePoint(y, score, -betaNext / 2, Math.Sqrt(alphaNext), minus);
+        AccOdeKernels.IntermediatePoint(y, score, -betaNext / 2, Math.Sqrt(alphaNext), minus);
 
         block.EvaluateScore(block.Intermediate, schedule.AlphaBar(t + 1), block.ScoreAtIntermediate);
 
@@ -49,69 +46,7 @@ public sealed class AccOdeSampler : Sampler
 
         // Y_{t−1} = Ψ_t(Y_t, Y_t⁻)
         //         = ( Y_t + (1−α_t)/2 · s_t(Y_t) + (1−α_t)² / (4(1−α_{t+1})) · ( s_t(Y_t) − √α_{t+1} s_{t+1}(Y_t⁻) ) ) / √α_t
-        Update(y, score, scoreAtMinus, -Math.Sqrt(alphaNext), beta / 2, correction, 1 / Math.Sqrt(alpha));
-    }
-
-    /// <summary>
-    /// minus = ((score · a) + y) · b, one pass. Each element goes through the same three roundings in the
-    /// vector lanes and the scalar tail (no fused multiply-add), as the separate whole-array passes did.
-    /// </summary>
-    private static void IntermediatePoint(ReadOnlySpan<double> y, ReadOnlySpan<double> score, double a, double b, Span<double> minus)
-    {
-        int n = y.Length;
-        ref double yr = ref MemoryMarshal.GetReference(y);
-        ref double sr = ref MemoryMarshal.GetReference(score);
-        ref double mr = ref MemoryMarshal.GetReference(minus);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var va = Vector512.Create(a);
-            var vb = Vector512.Create(b);
-            for (; i + 8 <= n; i += 8)
-            {
-                (((Vector512.LoadUnsafe(ref sr, (nuint)i) * va) + Vector512.LoadUnsafe(ref yr, (nuint)i)) * vb).StoreUnsafe(ref mr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref mr, i) = ((Unsafe.Add(ref sr, i) * a) + Unsafe.Add(ref yr, i)) * b;
-        }
-    }
-
-    /// <summary>
-    /// y = ((s·h + y) + (s⁻·g + s)·c) · r per element in one pass (g = −√α_{t+1}, h = (1−α_t)/2,
-    /// c the correction, r = 1/√α_t), with the roundings of the former separate passes.
-    /// </summary>
-    private static void Update(Span<double> y, ReadOnlySpan<double> score, ReadOnlySpan<double> scoreAtMinus, double g, double h, double c, double r)
-    {
-        int n = y.Length;
-        ref double yr = ref MemoryMarshal.GetReference(y);
-        ref double sr = ref MemoryMarshal.GetReference(score);
-        ref double mr = ref MemoryMarshal.GetReference(scoreAtMinus);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var vg = Vector512.Create(g);
-            var vh = Vector512.Create(h);
-            var vc = Vector512.Create(c);
-            var vr = Vector512.Create(r);
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector512<double> s = Vector512.LoadUnsafe(ref sr, (nuint)i);
-                Vector512<double> difference = (Vector512.LoadUnsafe(ref mr, (nuint)i) * vg) + s;
-                Vector512<double> half = (s * vh) + Vector512.LoadUnsafe(ref yr, (nuint)i);
-                (((difference * vc) + half) * vr).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            double s = Unsafe.Add(ref sr, i);
-            double difference = (Unsafe.Add(ref mr, i) * g) + s;
-            double half = (s * h) + Unsafe.Add(ref yr, i);
-            Unsafe.Add(ref yr, i) = ((difference * c) + half) * r;
-        }
+        AccOdeKernels.Update(y, score, scoreAtMinus, -Math.Sqrt(alphaNext), beta / 2, correction, 1 / Math.Sqrt(alpha));
     }
 
     /// <summary>
