@@ -6,7 +6,7 @@ public static class Usage
     public static IReadOnlyList<string> Commands { get; } = ["run", "sample", "eval", "plot", "verify", "merge", "validate", "bench", "list", "help"];
 
     /// <summary>Flags of any command that take no value.</summary>
-    public static IReadOnlyList<string> Switches { get; } = ["quick", "resume", "json", "with-start", "memory"];
+    public static IReadOnlyList<string> Switches { get; } = ["quick", "resume", "json", "with-start", "memory", "sweep"];
 
     public static int Print(TextWriter output)
     {
@@ -24,7 +24,7 @@ public static class Usage
                      [--method auto|exact|quadrature|density-mc|samples] [--n N] [--seed S] [--json]
               sample --target FILE --sampler NAME --steps T [--schedule li2024|logsnr|linear|cosine]
                      [--c0 X --c1 Y] [--n N] [--seed S] [--start gaussian|exact] [--with-start] [--out FILE.csv]
-              bench  [--n N] [--steps T] [--memory]   throughput of the reference workload (issue 6)
+              bench  [--n N] [--steps T] [--memory] [--sweep]   throughput of the reference workload (--sweep: d × K grid)
               list   samplers, schedules and target kinds
 
             exit codes: 0 ok, 1 a claim contradicted (verify), 2 bad input, 3 numerical failure, 130 cancelled
