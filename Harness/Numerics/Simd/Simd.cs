@@ -11,7 +11,8 @@ namespace Diffusion.Verify.Numerics.Simd;
 /// <para>
 /// Results do not depend on thread count or block size at any width. Between widths they differ only in
 /// the rounding of reductions across lanes (dot products, softmax sums): relative differences of order
-/// 1e−15 in a score, growing to at most ~1e−12 over a whole sampler run (Theory.Tests/SimdPathTests).
+/// 1e−15 in a score; whole sampler runs agree to 1e−14 (largest seen; tested to 1e−12 in
+/// Theory.Tests/SimdPathTests).
 /// </para>
 /// </summary>
 public static class Simd
