@@ -113,24 +113,18 @@ public static class BenchCommand
 
     private static void Throughput(string label, Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, int n, int steps, bool logDeterminant, CancellationToken cancellation)
     {
-        var options = new SamplingOptions { Samples = n, Seed = 1, AccumulateLogDeterminant = logDeterminant, Cancellation = cancellation };
-        var process = Process.GetCurrentProcess();
-        TimeSpan cpuBefore = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        SamplerRunner.Stream(sampler, schedule, score, target, options, (in FinishedBlock _) => { });
-        double seconds = clock.Elapsed.TotalSeconds;
-        process.Refresh();
-        double cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-        double sampleSteps = (double)n * (steps - 1);
-        double rate = sampleSteps / seconds;
-        double cpuRate = sampleSteps / cpuSeconds;
+        (double samplesPerSecond, double samplesPerCpuSecond, double busy) = Measure(sampler, schedule, score, target, n, logDeterminant, cancellation);
+        double rate = samplesPerSecond * (steps - 1);
+        double cpuRate = samplesPerCpuSecond * (steps - 1);
+        double seconds = n / samplesPerSecond;
+        double cpuSeconds = n / samplesPerCpuSecond;
         double flopsPerStep = StepFlops(Dimension, Components) + (logDeterminant ? LogDeterminantFlops(Dimension, Components) : 0);
 
         // Wall-clock rates depend on what else the machine runs; the rate per CPU-second is what one core
         // delivers while this process has it (the runs are embarrassingly parallel over blocks).
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{label} d={Dimension} K={Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s = {100 * rate * flopsPerStep / 1e9 / PeakGflops():F0} % of peak ({seconds:F2} s wall); " +
-            $"per CPU-second {cpuRate:0.00e+00} sample-steps, {cpuRate * flopsPerStep / 1e9:F1} GFLOP ({cpuSeconds:F2} CPU s, {cpuSeconds / seconds:F2} cores busy; {flopsPerStep:F0} flop per sample-step)"));
+            $"per CPU-second {cpuRate:0.00e+00} sample-steps, {cpuRate * flopsPerStep / 1e9:F1} GFLOP ({cpuSeconds:F2} CPU s, {busy:F2} cores busy; {flopsPerStep:F0} flop per sample-step)"));
     }
 
     /// <summary>Load average and nominal clock where Linux reports them.</summary>
