@@ -10,9 +10,8 @@ namespace Diffusion.Verify.Numerics.Simd;
 /// be tested and benchmarked on one machine.
 /// <para>
 /// Results do not depend on thread count or block size at any width. Between widths they differ only in
-/// the rounding of reductions across lanes (dot products, softmax sums): relative differences of order
-/// 1e−15 in a score; whole sampler runs agree to 1e−14 (largest seen; tested to 1e−12 in
-/// Theory.Tests/SimdPathTests).
+/// the rounding of reductions across lanes (dot products, softmax sums): whole sampler runs agree to
+/// 1e−14 (largest seen; tested to 1e−12 in Theory.Tests/SimdPathTests).
 /// </para>
 /// </summary>
 public static class Simd
