@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Diffusion.Verify.Distances;
+using Diffusion.Verify.Numerics.Vectorization;
 using Diffusion.Verify.Experiments.Cli;
 using Diffusion.Verify.Samplers;
 using Diffusion.Verify.Schedules;
@@ -15,7 +16,9 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// random-gmm d = 64, K = 8 isotropic components of variance 0.25, mean scale 2, equal weights, li2024
 /// c0 = 2, c1 = 6, Gaussian start), the same with ln|det J| accumulation, and the time of quadrature evals
 /// on the 1-D bimodal mixture at T = 1000. With --memory, also streams N = 10⁶ samples in d = 1000 and
-/// reports the peak working set.
+/// reports the peak working set. With --sweep, the acc-ode throughput over d ∈ {16, 64, 256, 1024} ×
+/// K ∈ {2, 8, 32} instead (each cell ~2·10¹⁰ flops). The SIMD path in use (<see cref="Simd.Width"/>, forced
+/// narrower by DIFFUSION_VERIFY_SIMD) and the FMA peak at that width are printed first.
 /// </summary>
 public static class BenchCommand
 {
@@ -27,16 +30,25 @@ public static class BenchCommand
         var samples = new Option<int>("--n") { Description = "number of samples", HelpName = "N", DefaultValueFactory = _ => 20_000 }.Between(1, 100_000_000);
         var steps = new Option<int>("--steps") { Description = "number of steps", HelpName = "T", DefaultValueFactory = _ => 200 }.Between(2, 1_000_000);
         var memory = new Option<bool>("--memory") { Description = "also stream N = 10⁶ samples in d = 1000 and report the peak working set" };
-        var command = new Command("bench", "Throughput of the reference workload (acc-ode, exact score, random mixture d = 64)") { samples, steps, memory };
-        command.SetAction(parse => Run(parse.GetValue(samples), parse.GetValue(steps), parse.GetValue(memory), cancellation));
+        var sweep = new Option<bool>("--sweep") { Description = "throughput over d ∈ {16, 64, 256, 1024} × K ∈ {2, 8, 32} instead of the reference workload" };
+        var command = new Command("bench", "Throughput of the reference workload (acc-ode, exact score, random mixture d = 64)") { samples, steps, memory, sweep };
+        command.SetAction(parse => Run(parse.GetValue(samples), parse.GetValue(steps), parse.GetValue(memory), parse.GetValue(sweep), cancellation));
         return command;
     }
 
-    public static int Run(int n, int steps, bool memory, CancellationToken cancellation)
+    public static int Run(int n, int steps, bool memory, bool sweep, CancellationToken cancellation)
     {
 
         Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, " +
-            $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, .NET {Environment.Version}{MachineDetails()}");
+            $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, " +
+            $"Vector256 {(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, .NET {Environment.Version}{MachineDetails()}");
+        Console.WriteLine($"SIMD path: {Simd.Name(Simd.Width)}, {Simd.Request}; {PeakDescription()}");
+        if (sweep)
+        {
+            Sweep(cancellation);
+            return 0;
+        }
+
         IDiffusedTarget target = RandomGaussianMixture.Create(Dimension, Components, 2.0, CovarianceForm.Isotropic, seed: 7, variance: 0.25);
         NoiseSchedule schedule = Li2024Schedule.Create(steps, 2, 6);
         var sampler = new AccOdeSampler();
@@ -108,6 +120,114 @@ public static class BenchCommand
 
     private static void Throughput(string label, Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, int n, int steps, bool logDeterminant, CancellationToken cancellation)
     {
+        (double samplesPerSecond, double samplesPerCpuSecond, double busy) = Measure(sampler, schedule, score, target, n, logDeterminant, cancellation);
+        double rate = samplesPerSecond * (steps - 1);
+        double cpuRate = samplesPerCpuSecond * (steps - 1);
+        double seconds = n / samplesPerSecond;
+        double cpuSeconds = n / samplesPerCpuSecond;
+        double flopsPerStep = StepFlops(Dimension, Components) + (logDeterminant ? LogDeterminantFlops(Dimension, Components) : 0);
+
+        // Wall-clock rates depend on what else the machine runs; the rate per CPU-second is what one core
+        // delivers while this process has it (the runs are embarrassingly parallel over blocks).
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{label} d={Dimension} K={Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s = {100 * rate * flopsPerStep / 1e9 / PeakGflops():F0} % of peak ({seconds:F2} s wall); " +
+            $"per CPU-second {cpuRate:0.00e+00} sample-steps, {cpuRate * flopsPerStep / 1e9:F1} GFLOP ({cpuSeconds:F2} CPU s, {busy:F2} cores busy; {flopsPerStep:F0} flop per sample-step)"));
+    }
+
+    /// <summary>Load average and nominal clock where Linux reports them.</summary>
+    private static string MachineDetails()
+    {
+        double? mhz = NominalMegahertz();
+        string load = ReadLoadAverage();
+        return mhz is { } m ? string.Create(CultureInfo.InvariantCulture, $", {m / 1000:F2} GHz nominal, load average {load}") : $", load average {load}";
+    }
+
+    /// <summary>
+    /// The FMA peak at the width in use: cores × GHz × 2 FMA units × lanes × 2 flops (two FMA pipes per core
+    /// is the figure for current x86 cores; on a core whose 512-bit FMAs are split into two 256-bit halves
+    /// the Vector512 figure is twice the true peak).
+    /// </summary>
+    private static string PeakDescription()
+    {
+        double? mhz = NominalMegahertz();
+        if (mhz is null)
+        {
+            return "FMA peak unknown (no clock reported)";
+        }
+
+        int flopsPerCycle = 2 * Simd.Lanes * 2;
+        double peak = Environment.ProcessorCount * mhz.Value * 1e-3 * flopsPerCycle;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"FMA peak at this width ≈ {Environment.ProcessorCount} cores × {mhz.Value / 1000:F2} GHz × 2 FMA units × {Simd.Lanes} lanes × 2 = {peak:F0} GFLOP/s");
+    }
+
+    private static double PeakGflops() =>
+        NominalMegahertz() is { } mhz ? Environment.ProcessorCount * mhz * 1e-3 * (2 * Simd.Lanes * 2) : double.NaN;
+
+    private static double? NominalMegahertz()
+    {
+        try
+        {
+            string? line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("cpu MHz", StringComparison.Ordinal)) : null;
+            return line is not null && double.TryParse(line.Split(':')[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double mhz) ? mhz : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static string ReadLoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    /// <summary>
+    /// acc-ode exact-score throughput over d × K; the per-CPU-second figures (against one core's peak) are
+    /// what a core delivers while this process has it, the wall figures depend on what else the machine runs (random-gmm, isotropic, variance 0.25, mean scale 2, li2024
+    /// T = 50): each cell runs N samples with N·49·flops ≈ 2·10¹⁰ (at least 256 samples), after a short
+    /// warm-up on the same target.
+    /// </summary>
+    private static void Sweep(CancellationToken cancellation)
+    {
+        const int steps = 50;
+        NoiseSchedule schedule = Li2024Schedule.Create(steps, 2, 6);
+        var sampler = new AccOdeSampler();
+        double peak = PeakGflops();
+        double corePeak = peak / Environment.ProcessorCount;
+        Console.WriteLine("   d    K        N   sample-steps/s   GFLOP/s   % of peak   per CPU-s GFLOP   % of core peak   cores busy");
+        foreach (int d in new[] { 16, 64, 256, 1024 })
+        {
+            foreach (int k in new[] { 2, 8, 32 })
+            {
+                IDiffusedTarget target = RandomGaussianMixture.Create(d, k, 2.0, CovarianceForm.Isotropic, seed: 7, variance: 0.25);
+                var score = new ExactScore(target);
+                double flopsPerStep = StepFlops(d, k);
+                int n = (int)Math.Clamp(2e10 / (flopsPerStep * (steps - 1)), 256, 1_000_000);
+                for (int round = 0; round < 2; round++)
+                {
+                    SamplerRunner.Stream(sampler, schedule, score, target, new SamplingOptions { Samples = Math.Min(n, 512), Cancellation = cancellation }, (in FinishedBlock _) => { });
+                }
+
+                (double rate, double cpuRate, double busy) = Measure(sampler, schedule, score, target, n, logDeterminant: false, cancellation);
+                double rateSteps = rate * (steps - 1);
+                double gflops = rateSteps * flopsPerStep / 1e9;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{d,4} {k,4} {n,8}   {rateSteps,14:0.00e+00}   {gflops,7:F1}   {100 * gflops / peak,8:F0} %   {cpuRate * (steps - 1) * flopsPerStep / 1e9,15:F1}   {100 * cpuRate * (steps - 1) * flopsPerStep / 1e9 / corePeak,12:F0} %   {busy,10:F2}"));
+            }
+        }
+    }
+
+    /// <summary>Samples per wall second, per CPU second, and cores busy, for one run of N samples.</summary>
+    private static (double Rate, double CpuRate, double Busy) Measure(Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, int n, bool logDeterminant, CancellationToken cancellation)
+    {
         var options = new SamplingOptions { Samples = n, Seed = 1, AccumulateLogDeterminant = logDeterminant, Cancellation = cancellation };
         var process = Process.GetCurrentProcess();
         TimeSpan cpuBefore = process.TotalProcessorTime;
@@ -116,39 +236,7 @@ public static class BenchCommand
         double seconds = clock.Elapsed.TotalSeconds;
         process.Refresh();
         double cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-        double sampleSteps = (double)n * (steps - 1);
-        double rate = sampleSteps / seconds;
-        double cpuRate = sampleSteps / cpuSeconds;
-        double flopsPerStep = StepFlops(Dimension, Components) + (logDeterminant ? LogDeterminantFlops(Dimension, Components) : 0);
-
-        // Wall-clock rates depend on what else the machine runs; the rate per CPU-second is what one core
-        // delivers while this process has it (the runs are embarrassingly parallel over blocks).
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label} d={Dimension} K={Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s ({seconds:F2} s wall); " +
-            $"per CPU-second {cpuRate:0.00e+00} sample-steps, {cpuRate * flopsPerStep / 1e9:F1} GFLOP ({cpuSeconds:F2} CPU s, {cpuSeconds / seconds:F2} cores busy; {flopsPerStep:F0} flop per sample-step)"));
-    }
-
-    /// <summary>Load average and nominal clock where Linux reports them, with the FMA peak that clock implies.</summary>
-    private static string MachineDetails()
-    {
-        try
-        {
-            string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-            string? mhzLine = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("cpu MHz", StringComparison.Ordinal)) : null;
-            if (mhzLine is null || !double.TryParse(mhzLine.Split(':')[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double mhz))
-            {
-                return $", load average {load}";
-            }
-
-            // Two 512-bit FMA units per core: 2 × 8 lanes × 2 flops per cycle.
-            int flopsPerCycle = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 32 : 16;
-            double peak = Environment.ProcessorCount * mhz * 1e-3 * flopsPerCycle;
-            return string.Create(CultureInfo.InvariantCulture, $", {mhz / 1000:F2} GHz nominal, FMA peak ≈ {peak:F0} GFLOP/s ({flopsPerCycle} flop/cycle/core), load average {load}");
-        }
-        catch (IOException)
-        {
-            return string.Empty;
-        }
+        return (n / seconds, n / cpuSeconds, cpuSeconds / seconds);
     }
 
     private static void StreamingMemory(CancellationToken cancellation)

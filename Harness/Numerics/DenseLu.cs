@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using System.Numerics.Tensors;
 
 namespace Diffusion.Verify.Numerics;
 
@@ -9,7 +9,7 @@ public static class DenseLu
 {
     /// <summary>
     /// ln|det A| of the n×n row-major matrix in <paramref name="matrix"/>, which is overwritten, by LU with
-    /// partial pivoting, rows updated 8 wide; −∞ if singular.
+    /// partial pivoting, rows updated by vectorised fused multiply-adds; −∞ if singular.
     /// </summary>
     public static double LogAbsDeterminant(Span<double> matrix, int n)
     {
@@ -58,25 +58,14 @@ public static class DenseLu
 
             double inverse = 1.0 / diagonal;
 
-            // Row i ← row i − (a_ik / a_kk) row k over columns from the multiple of 8 at or below k + 1: the
-            // columns left of k + 1 are never read again, so whole 8-wide vectors may overwrite them.
-            int start = (k + 1) & ~7;
-            ref double upper = ref Unsafe.Add(ref a, k * n);
+            // Row i ← row i − (a_ik / a_kk) row k over columns k + 1 … n − 1, one fused multiply-add per
+            // element (the same at every vector width TensorPrimitives picks).
+            ReadOnlySpan<double> upper = matrix.Slice((k * n) + k + 1, n - k - 1);
             for (int i = k + 1; i < n; i++)
             {
-                ref double row = ref Unsafe.Add(ref a, i * n);
-                double factor = Unsafe.Add(ref row, k) * inverse;
-                var f = Vector512.Create(-factor);
-                int j = start;
-                for (; j + 8 <= n; j += 8)
-                {
-                    Vector512.FusedMultiplyAdd(f, Vector512.LoadUnsafe(ref upper, (nuint)j), Vector512.LoadUnsafe(ref row, (nuint)j)).StoreUnsafe(ref row, (nuint)j);
-                }
-
-                for (j = Math.Max(j, k + 1); j < n; j++)
-                {
-                    Unsafe.Add(ref row, j) = Math.FusedMultiplyAdd(-factor, Unsafe.Add(ref upper, j), Unsafe.Add(ref row, j));
-                }
+                Span<double> row = matrix.Slice((i * n) + k + 1, n - k - 1);
+                double factor = Unsafe.Add(ref a, (i * n) + k) * inverse;
+                TensorPrimitives.FusedMultiplyAdd(upper, -factor, row, row);
             }
         }
 

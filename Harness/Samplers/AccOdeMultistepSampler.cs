@@ -10,16 +10,8 @@ namespace Diffusion.Verify.Samplers;
 /// previous step's ε, i.e. ε extrapolated linearly in ᾱ and integrated exactly; 1 score evaluation per step,
 /// second order once the history exists (the first step is plain DDIM).
 /// </summary>
-public sealed class AccOdeMultistepSampler : Sampler
+public sealed class AccOdeMultistepSampler() : Sampler("acc-ode-ms", order: 2, evaluationsPerStep: 1, isStochastic: false)
 {
-    public override string Name => "acc-ode-ms";
-
-    public override bool IsStochastic => false;
-
-    public override int EvaluationsPerStep => 1;
-
-    public override int Order => 2;
-
     /// <summary>
     /// √ᾱ_{t−1} K_t / (ᾱ_t − ᾱ_{t+1}), the weight of ε_{t+1} − ε_t, with
     /// K_t = ᾱ_t √(1−ᾱ_{t−1})/√ᾱ_{t−1} + arcsin √ᾱ_{t−1} − ᾱ_t √(1−ᾱ_t)/√ᾱ_t − arcsin √ᾱ_t.

@@ -4,16 +4,8 @@ using Diffusion.Verify.Schedules;
 namespace Diffusion.Verify.Samplers;
 
 /// <summary>Exact DDIM with η = 0 (Song, Meng, Ermon 2021): the exponential-integrator Euler step; first order.</summary>
-public sealed class DdimSampler : Sampler
+public sealed class DdimSampler() : Sampler("ddim", order: 1, evaluationsPerStep: 1, isStochastic: false)
 {
-    public override string Name => "ddim";
-
-    public override bool IsStochastic => false;
-
-    public override int EvaluationsPerStep => 1;
-
-    public override int Order => 1;
-
     /// <summary>
     /// √(1−ᾱ_{t−1}) − √(1−ᾱ_t)/√α_t, the weight of ε_t in a DDIM step. The two terms agree to O(β_t), so it
     /// is evaluated as −β_t / ( √α_t ( √(α_t(1−ᾱ_{t−1})) + √(1−ᾱ_t) ) ), using α_t(1−ᾱ_{t−1}) − (1−ᾱ_t) = −β_t,
@@ -34,15 +26,10 @@ public sealed class DdimSampler : Sampler
         double sigma = Math.Sqrt(schedule.OneMinusAlphaBar(t));
         double rootAlpha = Math.Sqrt(schedule.Alpha(t));
         double coefficient = EpsilonCoefficient(schedule, t);
-        if (block.LogDeterminant is { } logDet)
+        if (block.LogDeterminant is not null)
         {
             // J = I/√α_t + c ∇ε_t = ( I − c √α_t √(1−ᾱ_t) ∇s_t(Y_t) ) / √α_t
-            double scale = -coefficient * rootAlpha * sigma;
-            for (int i = 0; i < block.Rows; i++)
-            {
-                logDet[i] += -0.5 * block.Dimension * schedule.LogAlpha(t)
-                    + block.Score.LogAbsDetIdentityPlusScaledJacobian(block.Row(block.State, i), alphaBar, scale);
-            }
+            StepLogDeterminant.AddIdentityPlusScaled(block, t, alphaBar, -coefficient * rootAlpha * sigma);
         }
 
         block.EvaluateScore(block.State, alphaBar, block.ScoreAtState);

@@ -3,29 +3,17 @@ using System.Numerics.Tensors;
 namespace Diffusion.Verify.Samplers;
 
 /// <summary>The paper's vanilla deterministic sampler (Li, Wei, Chen, Chi 2023); first order.</summary>
-public sealed class DdimTypeSampler : Sampler
+public sealed class DdimTypeSampler() : Sampler("ddim-type", order: 1, evaluationsPerStep: 1, isStochastic: false)
 {
-    public override string Name => "ddim-type";
-
-    public override bool IsStochastic => false;
-
-    public override int EvaluationsPerStep => 1;
-
-    public override int Order => 1;
-
     public override void Step(SamplerBlock block, int t)
     {
         double alpha = block.Schedule.Alpha(t);
         double beta = block.Schedule.Beta(t);
         double alphaBar = block.Schedule.AlphaBar(t);
-        if (block.LogDeterminant is { } logDet)
+        if (block.LogDeterminant is not null)
         {
             // J = ( I + (1−α_t)/2 · ∇s_t(Y_t) ) / √α_t
-            for (int i = 0; i < block.Rows; i++)
-            {
-                logDet[i] += -0.5 * block.Dimension * block.Schedule.LogAlpha(t)
-                    + block.Score.LogAbsDetIdentityPlusScaledJacobian(block.Row(block.State, i), alphaBar, beta / 2);
-            }
+            StepLogDeterminant.AddIdentityPlusScaled(block, t, alphaBar, beta / 2);
         }
 
         block.EvaluateScore(block.State, alphaBar, block.ScoreAtState);

@@ -1,8 +1,6 @@
 using System.Numerics.Tensors;
 using Diffusion.Verify.Numerics;
 using Diffusion.Verify.Schedules;
-using Diffusion.Verify.Scores;
-using Diffusion.Verify.Numerics.LinearAlgebra;
 
 namespace Diffusion.Verify.Samplers;
 
@@ -10,16 +8,8 @@ namespace Diffusion.Verify.Samplers;
 /// DPM-Solver-2 (Lu et al. 2022), single-step with r = ½: an exponential-integrator midpoint rule in
 /// λ = ln(√ᾱ/√(1−ᾱ)); its second evaluation lies between grid levels. Second order, 2 score evaluations.
 /// </summary>
-public sealed class DpmSolver2Sampler : Sampler
+public sealed class DpmSolver2Sampler() : Sampler("dpm-solver-2", order: 2, evaluationsPerStep: 2, isStochastic: false)
 {
-    public override string Name => "dpm-solver-2";
-
-    public override bool IsStochastic => false;
-
-    public override int EvaluationsPerStep => 2;
-
-    public override int Order => 2;
-
     public override void Step(SamplerBlock block, int t)
     {
         NoiseSchedule schedule = block.Schedule;
@@ -43,80 +33,18 @@ public sealed class DpmSolver2Sampler : Sampler
         block.EvaluateScore(block.Intermediate, levels.MidpointAlphaBar, block.ScoreAtIntermediate);
         TensorPrimitives.Multiply(epsilonAtU, -levels.MidpointSigma, epsilonAtU);
 
-        if (block.LogDeterminant is { } logDet)
+        if (block.LogDeterminant is not null)
         {
-            AccumulateLogDeterminant(block, t, logDet, levels, sigma, sigmaPrevious);
+            // √α_t J = I + γ S_m U, U = ∂u/∂Y_t = (a_m/a_t) I + η S, S = ∇s(Y_t, ᾱ_t), S_m = ∇s(u, ᾱ_m),
+            // γ = √α_t σ_{t−1} (e^h − 1) σ_m, η = σ_m (e^{h/2} − 1) σ_t
+            double gamma = Math.Sqrt(schedule.Alpha(t)) * sigmaPrevious * levels.StepGrowth * levels.MidpointSigma;
+            double eta = levels.MidpointSigma * levels.HalfStepGrowth * sigma;
+            StepLogDeterminant.AddTwoEvaluations(block, t, schedule.AlphaBar(t), levels.MidpointAlphaBar, new JacobianCombination(Identity: 1, AtState: 0, AtIntermediate: gamma * levels.MidpointRatio, Composed: gamma * eta));
         }
 
         // Y_{t−1} = (a_{t−1}/a_t) Y_t − σ_{t−1} (e^h − 1) ε(u, ᾱ_m),   a_{t−1}/a_t = 1/√α_t
         TensorPrimitives.Multiply(y, 1 / Math.Sqrt(schedule.Alpha(t)), y);
         TensorPrimitives.MultiplyAdd(epsilonAtU, -sigmaPrevious * levels.StepGrowth, y, y);
-    }
-
-    /// <summary>
-    /// J = (1/√α_t) I + σ_{t−1}(e^h − 1) σ_m S_m U with U = ∂u/∂Y_t = (a_m/a_t) I + σ_m (e^{h/2} − 1) σ_t S,
-    /// S = ∇s(Y_t, ᾱ_t), S_m = ∇s(u, ᾱ_m); so √α_t J = I + γ S_m U, γ = √α_t σ_{t−1}(e^h − 1) σ_m.
-    /// <para>
-    /// With low-rank Jacobians S = −κ₁ I + L₁, S_m = −κ₂ I + L₂ and U = f I + η L₁ (η = σ_m (e^{h/2} − 1) σ_t,
-    /// f = a_m/a_t − η κ₁): √α_t J = (1 − γ κ₂ f) I − γ κ₂ η L₁ + γ f L₂ + γ η L₂ L₁, taken by
-    /// <see cref="LowRankDeterminant.Composition"/>; otherwise dense.
-    /// </para>
-    /// </summary>
-    private static void AccumulateLogDeterminant(SamplerBlock block, int t, double[] logDet, Levels levels, double sigma, double sigmaPrevious)
-    {
-        NoiseSchedule schedule = block.Schedule;
-        int d = block.Dimension;
-        double alphaBar = schedule.AlphaBar(t);
-        double outer = Math.Sqrt(schedule.Alpha(t)) * sigmaPrevious * levels.StepGrowth * levels.MidpointSigma;
-        double eta = levels.MidpointSigma * levels.HalfStepGrowth * sigma;
-        LowRankJacobian first = block.LowRankAtState;
-        LowRankJacobian second = block.LowRankAtIntermediate;
-        for (int i = 0; i < block.Rows; i++)
-        {
-            double logAbsDet;
-            if (d > SamplerBlock.DenseJacobianDimension
-                && block.Score.TryLowRankJacobian(block.Row(block.State, i), alphaBar, first)
-                && block.Score.TryLowRankJacobian(block.Row(block.Intermediate, i), levels.MidpointAlphaBar, second)
-                && first.Rank + second.Rank < d)
-            {
-                double kappa1 = first.Kappa;
-                double kappa2 = second.Kappa;
-                double f = levels.MidpointRatio - (eta * kappa1);
-                logAbsDet = LowRankDeterminant.Composition(
-                    s0MinusOne: -outer * kappa2 * f,
-                    c1: -outer * kappa2 * eta,
-                    c2: outer * f,
-                    c12: outer * eta,
-                    first,
-                    second,
-                    block.LowRankScratch(LowRankDeterminant.CompositionScratchLength(first.Rank, second.Rank)));
-            }
-            else if (!EigenbasisLogDeterminant.TryPair(block.Score, block.Row(block.State, i), alphaBar, block.Row(block.Intermediate, i), levels.MidpointAlphaBar, 0, outer * levels.MidpointRatio, outer * eta, out logAbsDet))
-            {
-                logAbsDet = DenseLogAbsDeterminant(block, i, alphaBar, levels, sigma, outer);
-            }
-
-            logDet[i] += -0.5 * d * schedule.LogAlpha(t) + logAbsDet;
-        }
-    }
-
-    /// <summary>ln|det(√α_t J)| of row i from dense Jacobians: O(d³).</summary>
-    private static double DenseLogAbsDeterminant(SamplerBlock block, int i, double alphaBar, Levels levels, double sigma, double outer)
-    {
-        int d = block.Dimension;
-        int dd = d * d;
-        Span<double> scratch = block.JacobianScratch;
-        Span<double> tangent = scratch[..dd];
-        Span<double> jacobianAtU = scratch.Slice(dd, dd);
-        Span<double> map = scratch.Slice(2 * dd, dd);
-        block.Score.Jacobian(block.Row(block.State, i), alphaBar, tangent);
-        TensorPrimitives.Multiply(tangent, levels.MidpointSigma * levels.HalfStepGrowth * sigma, tangent);
-        SquareMatrix.AddToDiagonal(tangent, levels.MidpointRatio, d);
-        block.Score.Jacobian(block.Row(block.Intermediate, i), levels.MidpointAlphaBar, jacobianAtU);
-        SquareMatrix.Multiply(jacobianAtU, tangent, map, d);
-        TensorPrimitives.Multiply(map, outer, map);
-        SquareMatrix.AddToDiagonal(map, 1.0, d);
-        return DenseLu.LogAbsDeterminant(map, d);
     }
 
     /// <summary>The λ-grid quantities of one step, each computed without cancellation.</summary>

@@ -4,11 +4,11 @@ using Diffusion.Verify.Scores;
 namespace Diffusion.Verify.Samplers;
 
 /// <summary>
-/// ln|det| of a two-evaluation step map √α_t J = I + p S₁ + q S₂ + r S₂ S₁ (S₁ = ∇s at the state, S₂ at the
-/// intermediate point) when both Jacobians are diagonal in one orthonormal basis Q
+/// ln|det| of a two-evaluation step map √α_t J = p I + q S₁ + r S₂ + u S₂ S₁ (<see cref="JacobianCombination"/>;
+/// S₁ = ∇s at the state, S₂ at the intermediate point) when both Jacobians are diagonal in one orthonormal basis Q
 /// (<see cref="EigenbasisJacobian"/>: full-covariance mixtures where one component holds all weight at both
-/// points): then √α_t J = Q diag(1 + p λ₁ + q λ₂ + r λ₁ λ₂) Qᵀ and the determinant is a product, O(d) instead of
-/// the dense O(d³). acc-ode has p = a, q = −b, r = b e; dpm-solver-2 p = 0, q = γ a_m/a_t, r = γ η (see each sampler).
+/// points): then √α_t J = Q diag(p + q λ₁ + r λ₂ + u λ₁ λ₂) Qᵀ and the determinant is a product, O(d) instead of
+/// the dense O(d³).
 /// </summary>
 internal static class EigenbasisLogDeterminant
 {
@@ -18,7 +18,7 @@ internal static class EigenbasisLogDeterminant
     [ThreadStatic]
     private static EigenbasisJacobian? t_second;
 
-    public static bool TryPair(IScore score, ReadOnlySpan<double> x1, double alphaBar1, ReadOnlySpan<double> x2, double alphaBar2, double p, double q, double r, out double logAbsDet)
+    public static bool TryPair(IScore score, ReadOnlySpan<double> x1, double alphaBar1, ReadOnlySpan<double> x2, double alphaBar2, JacobianCombination map, out double logAbsDet)
     {
         int d = score.Dimension;
         EigenbasisJacobian first = t_first is { } f && f.Dimension == d ? f : t_first = new EigenbasisJacobian(d);
@@ -36,7 +36,7 @@ internal static class EigenbasisLogDeterminant
         double sum = 0;
         for (int j = 0; j < d; j++)
         {
-            sum += LowRankDeterminant.LogAbsOnePlus((p * l1[j]) + (q * l2[j]) + (r * l1[j] * l2[j]));
+            sum += LowRankDeterminant.LogAbsOnePlus((map.Identity - 1) + (map.AtState * l1[j]) + (map.AtIntermediate * l2[j]) + (map.Composed * l1[j] * l2[j]));
         }
 
         logAbsDet = sum;

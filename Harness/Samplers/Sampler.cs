@@ -7,16 +7,31 @@ namespace Diffusion.Verify.Samplers;
 /// </summary>
 public abstract class Sampler
 {
-    /// <summary>The CLI name, e.g. "acc-ode".</summary>
-    public abstract string Name { get; }
+    /// <param name="name">The CLI name, e.g. "acc-ode".</param>
+    /// <param name="order">Local order against the probability-flow ODE; 0 for stochastic samplers.</param>
+    /// <param name="evaluationsPerStep">Score evaluations per update.</param>
+    /// <param name="isStochastic">Whether a step draws noise.</param>
+    protected Sampler(string name, int order, int evaluationsPerStep, bool isStochastic)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentOutOfRangeException.ThrowIfNegative(order);
+        ArgumentOutOfRangeException.ThrowIfLessThan(evaluationsPerStep, 1);
+        Name = name;
+        Order = order;
+        EvaluationsPerStep = evaluationsPerStep;
+        IsStochastic = isStochastic;
+    }
 
-    public abstract bool IsStochastic { get; }
+    /// <summary>The CLI name, e.g. "acc-ode".</summary>
+    public string Name { get; }
+
+    public bool IsStochastic { get; }
 
     /// <summary>Score evaluations per update.</summary>
-    public abstract int EvaluationsPerStep { get; }
+    public int EvaluationsPerStep { get; }
 
     /// <summary>Local order: the one-step error against the probability-flow ODE is O(β^{Order+1}); 0 for stochastic samplers.</summary>
-    public abstract int Order { get; }
+    public int Order { get; }
 
     /// <summary>Score evaluations for a whole run of T levels (T − 1 updates).</summary>
     public int FunctionEvaluations(int steps) => EvaluationsPerStep * (steps - 1);

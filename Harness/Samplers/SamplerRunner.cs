@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using System.Numerics.Tensors;
 using Diffusion.Verify.Randomness;
 using Diffusion.Verify.Schedules;
 using Diffusion.Verify.Scores;
@@ -200,31 +198,7 @@ public static class SamplerRunner
         }
     }
 
-    /// <summary>Σ 0·y_k is 0 exactly when every y_k is finite (0·±∞ and 0·NaN are NaN): one cheap pass.</summary>
-    private static bool AllFinite(ReadOnlySpan<double> y)
-    {
-        ref double yr = ref MemoryMarshal.GetReference(y);
-        int n = y.Length;
-        int i = 0;
-        double sum = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 8)
-        {
-            Vector512<double> a = Vector512<double>.Zero;
-            for (; i + 8 <= n; i += 8)
-            {
-                a += Vector512.LoadUnsafe(ref yr, (nuint)i) * Vector512<double>.Zero;
-            }
-
-            sum = Vector512.Sum(a);
-        }
-
-        for (; i < n; i++)
-        {
-            sum += Unsafe.Add(ref yr, i) * 0.0;
-        }
-
-        return sum == 0;
-    }
+    private static bool AllFinite(ReadOnlySpan<double> y) => TensorPrimitives.IsFiniteAll(y);
 
     private static void Validate(Sampler sampler, SamplingOptions options, IDiffusedTarget? target)
     {

@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Diffusion.Verify.Randomness;
 using Diffusion.Verify.Numerics.LinearAlgebra;
 
@@ -88,12 +87,12 @@ public sealed class IsotropicMixture : IDiffusedTarget
 
     public double LogDensity(ReadOnlySpan<double> x, double alphaBar)
     {
-        Span<double> scratch = RowScratch(alphaBar, out ChunkLayout layout);
+        Span<double> scratch = RowScratch(alphaBar, out ScoreChunkLayout layout);
         return ScoreChunk(x, 1, alphaBar, default, scratch, layout, out _);
     }
 
     /// <summary>A per-thread one-row scratch with the constants of level ᾱ in place and the chunk area cleared.</summary>
-    private Span<double> RowScratch(double alphaBar, out ChunkLayout layout)
+    private Span<double> RowScratch(double alphaBar, out ScoreChunkLayout layout)
     {
         layout = Layout(1);
         t_rowScratch ??= new LevelCache<double[]>();
@@ -118,7 +117,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
     {
         int d = Dimension;
         int chunk = Math.Clamp(rows, 1, ChunkRows);
-        ChunkLayout layout = FillLevelConstants(alphaBar, scratch, chunk);
+        ScoreChunkLayout layout = FillLevelConstants(alphaBar, scratch, chunk);
         for (int first = 0; first < rows; first += chunk)
         {
             int n = Math.Min(chunk, rows - first);
@@ -247,7 +246,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
         for (int c = 0; c < k; c++)
         {
             double v = DiffusedVariance(c, alphaBar);
-            Gradient(x, Mean(c), rootAlphaBar / v, -1.0 / v, destination.Left(c));
+            IsotropicMixtureKernel.Gradient(x, Mean(c), rootAlphaBar / v, -1.0 / v, destination.Left(c));
             for (int l = 0; l < k; l++)
             {
                 core[(c * k) + l] = (c == l ? w[c] : 0.0) - (w[c] * w[l]);
@@ -255,30 +254,6 @@ public sealed class IsotropicMixture : IDiffusedTarget
         }
 
         return true;
-    }
-
-    /// <summary>g = a μ + b x in one pass (a = √ᾱ/v, b = −1/v).</summary>
-    private static void Gradient(ReadOnlySpan<double> x, ReadOnlySpan<double> mean, double a, double b, Span<double> g)
-    {
-        int d = x.Length;
-        ref double xr = ref MemoryMarshal.GetReference(x);
-        ref double mr = ref MemoryMarshal.GetReference(mean);
-        ref double gr = ref MemoryMarshal.GetReference(g);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var va = Vector512.Create(a);
-            var vb = Vector512.Create(b);
-            for (; i + 8 <= d; i += 8)
-            {
-                Vector512.FusedMultiplyAdd(vb, Vector512.LoadUnsafe(ref xr, (nuint)i), va * Vector512.LoadUnsafe(ref mr, (nuint)i)).StoreUnsafe(ref gr, (nuint)i);
-            }
-        }
-
-        for (; i < d; i++)
-        {
-            Unsafe.Add(ref gr, i) = Math.FusedMultiplyAdd(b, Unsafe.Add(ref xr, i), a * Unsafe.Add(ref mr, i));
-        }
     }
 
     public double ComponentKlToStandardNormal(double alphaBar)
@@ -303,7 +278,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
     /// <summary>w_k(x) = softmax_k(ln π_k + ln N(x; √ᾱ μ_k, v_k I)), by the same arithmetic as <see cref="ScoreBlock"/>.</summary>
     private void PosteriorWeights(ReadOnlySpan<double> x, double alphaBar, Span<double> weights, out double kappa)
     {
-        Span<double> scratch = RowScratch(alphaBar, out ChunkLayout layout);
+        Span<double> scratch = RowScratch(alphaBar, out ScoreChunkLayout layout);
         ScoreChunk(x, 1, alphaBar, default, scratch, layout, out kappa);
         scratch.Slice(layout.Weights, Components).CopyTo(weights);
     }
@@ -315,17 +290,11 @@ public sealed class IsotropicMixture : IDiffusedTarget
     // then per chunk row a weight vector and a coefficient vector, then three per-row scalars. The padding
     // components have 1/v = 0, √ᾱ/v = 0 and logit constant −∞, so their weights are exactly 0 and whole
     // 8-wide vectors can be used for the per-row softmax.
-    private const int InverseVarianceSlot = 0;
-    private const int HalfInverseVarianceSlot = 1;
-    private const int LogitConstantSlot = 2;
-    private const int MeanTermSlot = 3;
-    private const int MeanCoefficientSlot = 4;
-    private const int LevelSlots = 5;
 
-    private int ScratchFor(int chunk) => (LevelSlots * _paddedComponents) + (chunk * ((2 * _paddedComponents) + 3));
+    private int ScratchFor(int chunk) => (ScoreChunkLayout.LevelSlots * _paddedComponents) + (chunk * ((2 * _paddedComponents) + 3));
 
     /// <summary>Fills 1/v_k, ½/v_k, ln π_k − ½ d ln(2π v_k), ᾱ|μ_k|², √ᾱ/v_k (each padded to K̃) and clears the chunk area.</summary>
-    private ChunkLayout FillLevelConstants(double alphaBar, Span<double> scratch, int chunk)
+    private ScoreChunkLayout FillLevelConstants(double alphaBar, Span<double> scratch, int chunk)
     {
         int k = Components;
         int kp = _paddedComponents;
@@ -335,32 +304,30 @@ public sealed class IsotropicMixture : IDiffusedTarget
         {
             if (c >= k)
             {
-                scratch[(LogitConstantSlot * kp) + c] = double.NegativeInfinity;
+                scratch[(ScoreChunkLayout.LogitConstantSlot * kp) + c] = double.NegativeInfinity;
                 continue;
             }
 
             double v = DiffusedVariance(c, alphaBar);
             double inverse = 1.0 / v;
-            scratch[(InverseVarianceSlot * kp) + c] = inverse;
-            scratch[(HalfInverseVarianceSlot * kp) + c] = 0.5 * inverse;
-            scratch[(LogitConstantSlot * kp) + c] = _logWeights[c] - 0.5 * Dimension * Math.Log(2 * Math.PI * v);
-            scratch[(MeanTermSlot * kp) + c] = alphaBar * _meanNormsSquared[c];
-            scratch[(MeanCoefficientSlot * kp) + c] = rootAlphaBar * inverse;
+            scratch[(ScoreChunkLayout.InverseVarianceSlot * kp) + c] = inverse;
+            scratch[(ScoreChunkLayout.HalfInverseVarianceSlot * kp) + c] = 0.5 * inverse;
+            scratch[(ScoreChunkLayout.LogitConstantSlot * kp) + c] = _logWeights[c] - 0.5 * Dimension * Math.Log(2 * Math.PI * v);
+            scratch[(ScoreChunkLayout.MeanTermSlot * kp) + c] = alphaBar * _meanNormsSquared[c];
+            scratch[(ScoreChunkLayout.MeanCoefficientSlot * kp) + c] = rootAlphaBar * inverse;
         }
 
         return Layout(chunk);
     }
 
-    private ChunkLayout Layout(int chunk)
+    private ScoreChunkLayout Layout(int chunk)
     {
-        int weights = LevelSlots * _paddedComponents;
+        int weights = ScoreChunkLayout.LevelSlots * _paddedComponents;
         int coefficients = weights + (chunk * _paddedComponents);
         int squaredNorm = coefficients + (chunk * _paddedComponents);
-        return new ChunkLayout(weights, coefficients, squaredNorm, squaredNorm + chunk, squaredNorm + (2 * chunk));
+        return new ScoreChunkLayout(weights, coefficients, squaredNorm, squaredNorm + chunk, squaredNorm + (2 * chunk));
     }
 
-    /// <summary>Offsets of a chunk's per-row data in the scratch.</summary>
-    private readonly record struct ChunkLayout(int Weights, int Coefficients, int SquaredNorm, int Kappa, int LogNormaliser);
 
     /// <summary>
     /// For n ≤ chunk rows: per row the posterior weights w_k, the score coefficients w_k √ᾱ / v_k,
@@ -369,112 +336,13 @@ public sealed class IsotropicMixture : IDiffusedTarget
     /// distance formed as |x|² − 2√ᾱ x·μ_k + ᾱ|μ_k|² and clamped at 0 against cancellation.
     /// Returns ln q_t of row 0 and its κ.
     /// </summary>
-    private double ScoreChunk(ReadOnlySpan<double> x, int n, double alphaBar, Span<double> score, Span<double> scratch, ChunkLayout layout, out double kappa0)
+    private double ScoreChunk(ReadOnlySpan<double> x, int n, double alphaBar, Span<double> score, Span<double> scratch, ScoreChunkLayout layout, out double kappa0)
     {
-        int d = Dimension;
-        int k = Components;
-        int kp = _paddedComponents;
         ref double s = ref MemoryMarshal.GetReference(scratch);
-        ref double x0 = ref MemoryMarshal.GetReference(x);
-        int row = 0;
-        for (; row + 4 <= n; row += 4)
-        {
-            IsotropicMixtureKernel.SquaredNorms4(ref Unsafe.Add(ref x0, row * d), d, ref Unsafe.Add(ref s, layout.SquaredNorm + row));
-            IsotropicMixtureKernel.DotsWithRows4(ref Unsafe.Add(ref x0, row * d), d, _means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)), kp);
-        }
-
-        for (; row < n; row++)
-        {
-            ReadOnlySpan<double> xr = x.Slice(row * d, d);
-            Unsafe.Add(ref s, layout.SquaredNorm + row) = IsotropicMixtureKernel.Dot(xr, xr);
-            IsotropicMixtureKernel.DotsWithRows1(ref Unsafe.Add(ref x0, row * d), d, _means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)));
-        }
-
-        // The softmax in three passes over the rows, each short enough that the CPU keeps several rows'
-        // latency chains (the exponential above all) in flight at once.
-        var twoRootAlphaBar = Vector512.Create(2 * Math.Sqrt(alphaBar));
-        for (int r = 0; r < n; r++)
-        {
-            ref double logits = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
-            var squaredNorm = Vector512.Create(Unsafe.Add(ref s, layout.SquaredNorm + r));
-            Vector512<double> max = Vector512.Create(double.NegativeInfinity);
-            for (int c = 0; c < kp; c += 8)
-            {
-                Vector512<double> dot = Vector512.LoadUnsafe(ref logits, (nuint)c);
-                Vector512<double> distance2 = Vector512.Max(squaredNorm - (twoRootAlphaBar * dot) + Vector512.LoadUnsafe(ref s, (nuint)((MeanTermSlot * kp) + c)), Vector512<double>.Zero);
-                Vector512<double> logit = Vector512.LoadUnsafe(ref s, (nuint)((LogitConstantSlot * kp) + c)) - (Vector512.LoadUnsafe(ref s, (nuint)((HalfInverseVarianceSlot * kp) + c)) * distance2);
-                logit.StoreUnsafe(ref logits, (nuint)c);
-                max = Vector512.MaxNative(max, logit);
-            }
-
-            Unsafe.Add(ref s, layout.LogNormaliser + r) = HorizontalMax(max);
-        }
-
-        for (int r = 0; r < n; r++)
-        {
-            ref double exponents = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
-            var largest = Vector512.Create(Unsafe.Add(ref s, layout.LogNormaliser + r));
-            Vector512<double> total = Vector512<double>.Zero;
-            for (int c = 0; c < kp; c += 8)
-            {
-                Vector512<double> e = IsotropicMixtureKernel.Exp(Vector512.LoadUnsafe(ref exponents, (nuint)c) - largest);
-                e.StoreUnsafe(ref exponents, (nuint)c);
-                total += e;
-            }
-
-            Unsafe.Add(ref s, layout.Kappa + r) = HorizontalSum(total);
-        }
-
-        for (int r = 0; r < n; r++)
-        {
-            ref double weights = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
-            ref double coefficients = ref Unsafe.Add(ref s, layout.Coefficients + (r * kp));
-            double sum = Unsafe.Add(ref s, layout.Kappa + r);
-            var inverse = Vector512.Create(1.0 / sum);
-            Vector512<double> kappaSum = Vector512<double>.Zero;
-            for (int c = 0; c < kp; c += 8)
-            {
-                Vector512<double> w = Vector512.LoadUnsafe(ref weights, (nuint)c) * inverse;
-                w.StoreUnsafe(ref weights, (nuint)c);
-                kappaSum += w * Vector512.LoadUnsafe(ref s, (nuint)((InverseVarianceSlot * kp) + c));
-                (w * Vector512.LoadUnsafe(ref s, (nuint)((MeanCoefficientSlot * kp) + c))).StoreUnsafe(ref coefficients, (nuint)c);
-            }
-
-            Unsafe.Add(ref s, layout.Kappa + r) = HorizontalSum(kappaSum);
-            Unsafe.Add(ref s, layout.LogNormaliser + r) += Math.Log(sum);
-        }
-
-        if (!score.IsEmpty)
-        {
-            // s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k
-            ref double out0 = ref MemoryMarshal.GetReference(score);
-            int r = 0;
-            for (; r + 4 <= n; r += 4)
-            {
-                IsotropicMixtureKernel.Combine4(ref Unsafe.Add(ref x0, r * d), d, ref Unsafe.Add(ref s, layout.Kappa + r), ref Unsafe.Add(ref s, layout.Coefficients + (r * kp)), kp, _means, k, ref Unsafe.Add(ref out0, r * d));
-            }
-
-            for (; r < n; r++)
-            {
-                IsotropicMixtureKernel.Combine(x.Slice(r * d, d), Unsafe.Add(ref s, layout.Kappa + r), scratch.Slice(layout.Coefficients + (r * kp), k), _means, k, score.Slice(r * d, d));
-            }
-        }
-
+        IsotropicMixtureKernel.ScoreChunk(
+            ref MemoryMarshal.GetReference(x), n, Dimension, _means, Components, _paddedComponents, alphaBar, ref s, layout, ref MemoryMarshal.GetReference(score), withScore: !score.IsEmpty);
         kappa0 = Unsafe.Add(ref s, layout.Kappa);
         return Unsafe.Add(ref s, layout.LogNormaliser);
-    }
-
-    private static double HorizontalSum(Vector512<double> v)
-    {
-        Vector256<double> h = v.GetLower() + v.GetUpper();
-        return (h.GetElement(0) + h.GetElement(1)) + (h.GetElement(2) + h.GetElement(3));
-    }
-
-    private static double HorizontalMax(Vector512<double> v)
-    {
-        Vector256<double> h = Vector256.MaxNative(v.GetLower(), v.GetUpper());
-        Vector128<double> q = Vector128.MaxNative(h.GetLower(), h.GetUpper());
-        return Math.Max(q.GetElement(0), q.GetElement(1));
     }
 
     /// <summary>g_k = −(x − √ᾱ μ_k) / v_k, K×d row-major.</summary>

@@ -1,35 +1,114 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using Diffusion.Verify.Numerics.Vectorization;
 
 namespace Diffusion.Verify.Targets;
 
 /// <summary>
-/// The two small matrix products of an isotropic-mixture score over a block of rows: the dot products
-/// x·μ_k (X·Mᵀ, rows × K) and the combination −κ x + Σ_k c_k μ_k (−κ∘X + C·M, rows × d), plus the
-/// vector exponential its softmax uses.
-/// <para>
-/// Register-blocked like a GEMM micro-kernel: the dot products 4 rows × 4 components per pass (8 loads feed
-/// 16 FMAs), the combination 4 rows × 32 coordinates per pass (a broadcast coefficient and a load of μ_k
-/// feed 4 FMAs each). Every dot product follows one fixed sequence — 8-wide FMA accumulation over the full
-/// chunks of 8 coordinates in order, the same reduction tree of the 8 lanes, then scalar FMAs over the
-/// tail — and every output coordinate of the combination the same chain of FMAs over k, whichever kernel
-/// variant or tile computes it. So a row's result depends only on the row, never on which rows share its
-/// pass: bit-identical across block sizes and thread counts. Nothing reduces across rows.
-/// </para>
+/// The isotropic-mixture score kernel at the width <see cref="Simd.Width"/> selects: each entry point
+/// dispatches once to <see cref="IsotropicMixtureKernel{TWidth, TVector}"/> (the switch on a static readonly
+/// value folds to a direct call).
 /// </summary>
 internal static class IsotropicMixtureKernel
 {
-    private const int Lanes = 8;
+    /// <summary>x·y by the sequence every dot product here uses.</summary>
+    public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y) => Simd.Width switch
+    {
+        SimdWidth.Vector512 => IsotropicMixtureKernel<Width512, Vector512<double>>.Dot(x, y),
+        SimdWidth.Vector256 => IsotropicMixtureKernel<Width256, Vector256<double>>.Dot(x, y),
+        SimdWidth.Vector128 => IsotropicMixtureKernel<Width128, Vector128<double>>.Dot(x, y),
+        _ => IsotropicMixtureKernel<WidthScalar, double>.Dot(x, y),
+    };
 
-    /// <summary>Whether the 8-wide path runs (else everything is scalar, with its own fixed order).</summary>
-    public static readonly bool Wide = Vector512.IsHardwareAccelerated && Avx.IsSupported;
+    /// <inheritdoc cref="IsotropicMixtureKernel{TWidth, TVector}.DotsWithRows4"/>
+    public static void DotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int stride)
+    {
+        switch (Simd.Width)
+        {
+            case SimdWidth.Vector512: IsotropicMixtureKernel<Width512, Vector512<double>>.DotsWithRows4(ref x, d, means, components, ref dots, stride); break;
+            case SimdWidth.Vector256: IsotropicMixtureKernel<Width256, Vector256<double>>.DotsWithRows4(ref x, d, means, components, ref dots, stride); break;
+            case SimdWidth.Vector128: IsotropicMixtureKernel<Width128, Vector128<double>>.DotsWithRows4(ref x, d, means, components, ref dots, stride); break;
+            default: IsotropicMixtureKernel<WidthScalar, double>.DotsWithRows4(ref x, d, means, components, ref dots, stride); break;
+        }
+    }
 
+    /// <inheritdoc cref="IsotropicMixtureKernel{TWidth, TVector}.DotsWithRows1"/>
+    public static void DotsWithRows1(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots)
+    {
+        switch (Simd.Width)
+        {
+            case SimdWidth.Vector512: IsotropicMixtureKernel<Width512, Vector512<double>>.DotsWithRows1(ref x, d, means, components, ref dots); break;
+            case SimdWidth.Vector256: IsotropicMixtureKernel<Width256, Vector256<double>>.DotsWithRows1(ref x, d, means, components, ref dots); break;
+            case SimdWidth.Vector128: IsotropicMixtureKernel<Width128, Vector128<double>>.DotsWithRows1(ref x, d, means, components, ref dots); break;
+            default: IsotropicMixtureKernel<WidthScalar, double>.DotsWithRows1(ref x, d, means, components, ref dots); break;
+        }
+    }
+
+    /// <inheritdoc cref="IsotropicMixtureKernel{TWidth, TVector}.ScoreChunk"/>
+    public static void ScoreChunk(ref double x, int n, int d, ReadOnlySpan<double> means, int components, int paddedComponents, double alphaBar, ref double scratch, in ScoreChunkLayout layout, ref double score, bool withScore)
+    {
+        switch (Simd.Width)
+        {
+            case SimdWidth.Vector512: IsotropicMixtureKernel<Width512, Vector512<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
+            case SimdWidth.Vector256: IsotropicMixtureKernel<Width256, Vector256<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
+            case SimdWidth.Vector128: IsotropicMixtureKernel<Width128, Vector128<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
+            default: IsotropicMixtureKernel<WidthScalar, double>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
+        }
+    }
+
+    /// <summary>g = a μ + b x in one pass, each element fma(b, x, a μ).</summary>
+    public static void Gradient(ReadOnlySpan<double> x, ReadOnlySpan<double> mean, double a, double b, Span<double> g)
+    {
+        switch (Simd.Width)
+        {
+            case SimdWidth.Vector512: IsotropicMixtureKernel<Width512, Vector512<double>>.Gradient(x, mean, a, b, g); break;
+            case SimdWidth.Vector256: IsotropicMixtureKernel<Width256, Vector256<double>>.Gradient(x, mean, a, b, g); break;
+            case SimdWidth.Vector128: IsotropicMixtureKernel<Width128, Vector128<double>>.Gradient(x, mean, a, b, g); break;
+            default: IsotropicMixtureKernel<WidthScalar, double>.Gradient(x, mean, a, b, g); break;
+        }
+    }
+}
+
+/// <summary>
+/// Offsets in an isotropic mixture's scratch: five per-level constant vectors of K̃ (K padded to a
+/// multiple of 8) at slots 0–4 × K̃, then a chunk's per-row weights and coefficients (K̃ each) and three
+/// per-row scalars.
+/// </summary>
+internal readonly record struct ScoreChunkLayout(int Weights, int Coefficients, int SquaredNorm, int Kappa, int LogNormaliser)
+{
+    public const int InverseVarianceSlot = 0;
+    public const int HalfInverseVarianceSlot = 1;
+    public const int LogitConstantSlot = 2;
+    public const int MeanTermSlot = 3;
+    public const int MeanCoefficientSlot = 4;
+    public const int LevelSlots = 5;
+}
+
+/// <summary>
+/// The two small matrix products of an isotropic-mixture score over a block of rows — the dot products
+/// x·μ_k (X·Mᵀ, rows × K) and the combination −κ x + Σ_k c_k μ_k (−κ∘X + C·M, rows × d) — and the
+/// softmax between them with its vector exponential, written once for every vector width.
+/// <para>
+/// Register-blocked like a GEMM micro-kernel. At 512 bits (32 registers) the dot products go 4 rows × 4
+/// components per pass (8 loads feed 16 FMAs) and the combination 4 rows × 4 vectors; at narrower widths
+/// (16 registers on AVX2) 4 rows × 2 components and 4 rows × 2 vectors, so no accumulator spills. Every
+/// dot product follows one fixed sequence at a given width — FMA accumulation over the full vectors of
+/// coordinates in order, the width's reduction tree, then scalar FMAs over the tail — and every output
+/// coordinate of the combination the same chain of FMAs over k at every width. So a row's result depends
+/// only on the row and the width, never on which rows share its pass: bit-identical across block sizes
+/// and thread counts. Nothing reduces across rows.
+/// </para>
+/// </summary>
+internal static class IsotropicMixtureKernel<TWidth, TVector>
+    where TWidth : struct, ISimdWidth<TVector>
+    where TVector : struct
+{
     /// <summary>
     /// eˣ lane by lane, within 1 ulp of <see cref="Math.Exp"/> (measured over [−745, 700]): x = n ln 2 + r with |r| ≤ ½ ln 2
     /// (two-part ln 2 by FMA), e^r by its Taylor polynomial of degree 13 (truncation &lt; 5e−18 relative),
-    /// scaled by 2^⌊n/2⌋ · 2^(n−⌊n/2⌋) so that results down to the subnormals round once.
+    /// scaled by 2^⌊n/2⌋ · 2^(n−⌊n/2⌋) so that results down to the subnormals round once. Every
+    /// operation is lane-wise, so the result is the same at every width.
     /// <para>
     /// Written out because the library's vector exponentials use "fused if the JIT feels like it"
     /// multiply-adds, whose bits change when a method is recompiled at a higher tier — which would make a
@@ -37,32 +116,52 @@ internal static class IsotropicMixtureKernel
     /// </para>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<double> Exp(Vector512<double> x)
+    public static TVector Exp(TVector x)
     {
         // Beyond these bounds eˣ is 0 or ∞ anyway; the clamp keeps n inside the exponent range. NaN stays NaN.
-        x = Vector512.Min(Vector512.Max(x, Vector512.Create(-746.0)), Vector512.Create(710.0));
-        Vector512<double> n = Vector512.Round(x * Vector512.Create(1.4426950408889634));
-        Vector512<double> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-6.93147180369123816490e-01), x);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-1.90821492927058770002e-10), r);
-        Vector512<double> p = Vector512.Create(1.0 / 6227020800.0);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 479001600.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 39916800.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 3628800.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 362880.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 40320.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 5040.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 720.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 120.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 24.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 6.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0));
-        Vector512<long> whole = Vector512.ConvertToInt64(n);
-        Vector512<long> half = Vector512.ShiftRightArithmetic(whole, 1);
-        Vector512<double> scale1 = Vector512.ShiftLeft(half + Vector512.Create(1023L), 52).AsDouble();
-        Vector512<double> scale2 = Vector512.ShiftLeft(whole - half + Vector512.Create(1023L), 52).AsDouble();
-        return p * scale1 * scale2;
+        x = TWidth.Min(TWidth.Max(x, TWidth.Create(-746.0)), TWidth.Create(710.0));
+        TVector n = TWidth.Round(TWidth.Multiply(x, TWidth.Create(1.4426950408889634)));
+        TVector r = TWidth.FusedMultiplyAdd(n, TWidth.Create(-6.93147180369123816490e-01), x);
+        r = TWidth.FusedMultiplyAdd(n, TWidth.Create(-1.90821492927058770002e-10), r);
+        TVector p = TWidth.Create(1.0 / 6227020800.0);
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0 / 479001600.0));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0 / 39916800.0));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0 / 3628800.0));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0 / 362880.0));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0 / 40320.0));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0 / 5040.0));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0 / 720.0));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0 / 120.0));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0 / 24.0));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0 / 6.0));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(0.5));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0));
+        p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0));
+        TVector half = TWidth.Floor(TWidth.Multiply(n, TWidth.Create(0.5)));
+        TVector rest = TWidth.Subtract(n, half);
+        return TWidth.Multiply(TWidth.Multiply(p, TWidth.PowerOfTwo(half)), TWidth.PowerOfTwo(rest));
+    }
+
+    /// <summary>g = a μ + b x, each element fma(b, x, a μ) (lane-wise: the same at every width).</summary>
+    public static void Gradient(ReadOnlySpan<double> x, ReadOnlySpan<double> mean, double a, double b, Span<double> g)
+    {
+        int d = x.Length;
+        int lanes = TWidth.Lanes;
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double mr = ref MemoryMarshal.GetReference(mean);
+        ref double gr = ref MemoryMarshal.GetReference(g);
+        TVector va = TWidth.Create(a);
+        TVector vb = TWidth.Create(b);
+        int i = 0;
+        for (; i + lanes <= d; i += lanes)
+        {
+            TWidth.Store(TWidth.FusedMultiplyAdd(vb, TWidth.Load(ref Unsafe.Add(ref xr, i)), TWidth.Multiply(va, TWidth.Load(ref Unsafe.Add(ref mr, i)))), ref Unsafe.Add(ref gr, i));
+        }
+
+        for (; i < d; i++)
+        {
+            Unsafe.Add(ref gr, i) = Math.FusedMultiplyAdd(b, Unsafe.Add(ref xr, i), a * Unsafe.Add(ref mr, i));
+        }
     }
 
     /// <summary>x·y by the sequence every dot product here uses.</summary>
@@ -71,23 +170,24 @@ internal static class IsotropicMixtureKernel
         int d = x.Length;
         ref double xr = ref MemoryMarshal.GetReference(x);
         ref double yr = ref MemoryMarshal.GetReference(y);
+        int lanes = TWidth.Lanes;
         int i = 0;
-        double sum = 0;
-        if (Wide && d >= Lanes)
+        TVector a = TWidth.Zero;
+        for (; i + lanes <= d; i += lanes)
         {
-            Vector512<double> a = Vector512<double>.Zero;
-            for (; i + Lanes <= d; i += Lanes)
-            {
-                a = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i), a);
-            }
-
-            Vector256<double> h = a.GetLower() + a.GetUpper();
-            sum = (h.GetElement(0) + h.GetElement(1)) + (h.GetElement(2) + h.GetElement(3));
+            a = TWidth.FusedMultiplyAdd(TWidth.Load(ref Unsafe.Add(ref xr, i)), TWidth.Load(ref Unsafe.Add(ref yr, i)), a);
         }
 
+        return Tail(ref xr, ref yr, i, d, TWidth.Sum(a));
+    }
+
+    /// <summary>Continues the sum with scalar FMAs x_j y_j over coordinates [i, d).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Tail(ref double x, ref double y, int i, int d, double sum)
+    {
         for (; i < d; i++)
         {
-            sum = Math.FusedMultiplyAdd(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), sum);
+            sum = Math.FusedMultiplyAdd(Unsafe.Add(ref x, i), Unsafe.Add(ref y, i), sum);
         }
 
         return sum;
@@ -95,138 +195,181 @@ internal static class IsotropicMixtureKernel
 
     /// <summary>
     /// |x_r|² for 4 rows (x_r = x[r d ..]) into norms[0..4): four independent chains, each the sequence of
-    /// <see cref="Dot"/> (whose lane tree <see cref="Sum4"/> reproduces).
+    /// <see cref="Dot"/>.
     /// </summary>
     public static void SquaredNorms4(ref double x, int d, ref double norms)
     {
-        Vector256<double> r = Vector256<double>.Zero;
+        int lanes = TWidth.Lanes;
+        TVector a0 = TWidth.Zero, a1 = TWidth.Zero, a2 = TWidth.Zero, a3 = TWidth.Zero;
+        ref double x1 = ref Unsafe.Add(ref x, d);
+        ref double x2 = ref Unsafe.Add(ref x, 2 * d);
+        ref double x3 = ref Unsafe.Add(ref x, 3 * d);
         int i = 0;
-        if (Wide && d >= Lanes)
+        for (; i + lanes <= d; i += lanes)
         {
-            Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
-            ref double x1 = ref Unsafe.Add(ref x, d);
-            ref double x2 = ref Unsafe.Add(ref x, 2 * d);
-            ref double x3 = ref Unsafe.Add(ref x, 3 * d);
-            for (; i + Lanes <= d; i += Lanes)
-            {
-                Vector512<double> v0 = Vector512.LoadUnsafe(ref x, (nuint)i);
-                Vector512<double> v1 = Vector512.LoadUnsafe(ref x1, (nuint)i);
-                Vector512<double> v2 = Vector512.LoadUnsafe(ref x2, (nuint)i);
-                Vector512<double> v3 = Vector512.LoadUnsafe(ref x3, (nuint)i);
-                a0 = Vector512.FusedMultiplyAdd(v0, v0, a0);
-                a1 = Vector512.FusedMultiplyAdd(v1, v1, a1);
-                a2 = Vector512.FusedMultiplyAdd(v2, v2, a2);
-                a3 = Vector512.FusedMultiplyAdd(v3, v3, a3);
-            }
-
-            r = Sum4(a0, a1, a2, a3);
+            TVector v0 = TWidth.Load(ref Unsafe.Add(ref x, i));
+            TVector v1 = TWidth.Load(ref Unsafe.Add(ref x1, i));
+            TVector v2 = TWidth.Load(ref Unsafe.Add(ref x2, i));
+            TVector v3 = TWidth.Load(ref Unsafe.Add(ref x3, i));
+            a0 = TWidth.FusedMultiplyAdd(v0, v0, a0);
+            a1 = TWidth.FusedMultiplyAdd(v1, v1, a1);
+            a2 = TWidth.FusedMultiplyAdd(v2, v2, a2);
+            a3 = TWidth.FusedMultiplyAdd(v3, v3, a3);
         }
 
+        TWidth.Sum4(a0, a1, a2, a3, ref norms);
         if (i < d)
         {
             for (int row = 0; row < 4; row++)
             {
                 ref double xr = ref Unsafe.Add(ref x, row * d);
-                double sum = r.GetElement(row);
-                for (int j = i; j < d; j++)
-                {
-                    sum = Math.FusedMultiplyAdd(Unsafe.Add(ref xr, j), Unsafe.Add(ref xr, j), sum);
-                }
-
-                Unsafe.Add(ref norms, row) = sum;
+                Unsafe.Add(ref norms, row) = Tail(ref xr, ref xr, i, d, Unsafe.Add(ref norms, row));
             }
-
-            return;
         }
-
-        r.StoreUnsafe(ref norms);
     }
 
     /// <summary>
-    /// dots[r·stride + k] = x_r·μ_k for 4 rows (x_r = x[r d ..]) and all K components, 4 rows × 4
-    /// components per pass (each chunk of 8 coordinates costs 8 loads for 16 FMAs), the last K mod 4
-    /// components 4 rows × 1. Every dot product is the sequence of <see cref="Dot"/>, so a row's values do not
-    /// depend on the rows it shares a pass with or on the kernel variant.
+    /// dots[r·stride + k] = x_r·μ_k for 4 rows (x_r = x[r d ..]) and all K components, register-blocked
+    /// (4 rows × 4 components per pass at 512 bits, 4 × 2 below), the leftover components 4 rows × 1.
+    /// Every dot product is the sequence of <see cref="Dot"/>, so a row's values do not depend on the rows it
+    /// shares a pass with or on the blocking.
     /// </summary>
     public static void DotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int stride)
     {
         ref double m = ref MemoryMarshal.GetReference(means);
         int k = 0;
-        for (; k + 4 <= components; k += 4)
+        if (TWidth.WideRegisterBlocks)
         {
-            ref double p0 = ref Unsafe.Add(ref m, k * d);
-            ref double p1 = ref Unsafe.Add(ref p0, d);
-            ref double p2 = ref Unsafe.Add(ref p0, 2 * d);
-            ref double p3 = ref Unsafe.Add(ref p0, 3 * d);
-            Vector256<double> r0, r1, r2, r3;
-            int i = 0;
-            if (Wide && d >= Lanes)
+            for (; k + 4 <= components; k += 4)
             {
-                Vector512<double> a00 = default, a01 = default, a02 = default, a03 = default;
-                Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
-                Vector512<double> a20 = default, a21 = default, a22 = default, a23 = default;
-                Vector512<double> a30 = default, a31 = default, a32 = default, a33 = default;
-                ref double x0 = ref x;
-                ref double x1 = ref Unsafe.Add(ref x, d);
-                ref double x2 = ref Unsafe.Add(ref x, 2 * d);
-                ref double x3 = ref Unsafe.Add(ref x, 3 * d);
-                for (; i + Lanes <= d; i += Lanes)
-                {
-                    Vector512<double> m0 = Vector512.LoadUnsafe(ref p0, (nuint)i);
-                    Vector512<double> m1 = Vector512.LoadUnsafe(ref p1, (nuint)i);
-                    Vector512<double> m2 = Vector512.LoadUnsafe(ref p2, (nuint)i);
-                    Vector512<double> m3 = Vector512.LoadUnsafe(ref p3, (nuint)i);
-                    Vector512<double> xv = Vector512.LoadUnsafe(ref x0, (nuint)i);
-                    a00 = Vector512.FusedMultiplyAdd(xv, m0, a00);
-                    a01 = Vector512.FusedMultiplyAdd(xv, m1, a01);
-                    a02 = Vector512.FusedMultiplyAdd(xv, m2, a02);
-                    a03 = Vector512.FusedMultiplyAdd(xv, m3, a03);
-                    xv = Vector512.LoadUnsafe(ref x1, (nuint)i);
-                    a10 = Vector512.FusedMultiplyAdd(xv, m0, a10);
-                    a11 = Vector512.FusedMultiplyAdd(xv, m1, a11);
-                    a12 = Vector512.FusedMultiplyAdd(xv, m2, a12);
-                    a13 = Vector512.FusedMultiplyAdd(xv, m3, a13);
-                    xv = Vector512.LoadUnsafe(ref x2, (nuint)i);
-                    a20 = Vector512.FusedMultiplyAdd(xv, m0, a20);
-                    a21 = Vector512.FusedMultiplyAdd(xv, m1, a21);
-                    a22 = Vector512.FusedMultiplyAdd(xv, m2, a22);
-                    a23 = Vector512.FusedMultiplyAdd(xv, m3, a23);
-                    xv = Vector512.LoadUnsafe(ref x3, (nuint)i);
-                    a30 = Vector512.FusedMultiplyAdd(xv, m0, a30);
-                    a31 = Vector512.FusedMultiplyAdd(xv, m1, a31);
-                    a32 = Vector512.FusedMultiplyAdd(xv, m2, a32);
-                    a33 = Vector512.FusedMultiplyAdd(xv, m3, a33);
-                }
-
-                r0 = Sum4(a00, a01, a02, a03);
-                r1 = Sum4(a10, a11, a12, a13);
-                r2 = Sum4(a20, a21, a22, a23);
-                r3 = Sum4(a30, a31, a32, a33);
+                DotsBlock4x4(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k), stride);
             }
-            else
+        }
+        else
+        {
+            for (; k + 2 <= components; k += 2)
             {
-                r0 = r1 = r2 = r3 = Vector256<double>.Zero;
+                DotsBlock4x2(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k), stride);
             }
-
-            ref double o = ref Unsafe.Add(ref dots, k);
-            if (i < d)
-            {
-                Tail(ref x, ref p0, ref p1, ref p2, ref p3, i, d, ref r0);
-                Tail(ref Unsafe.Add(ref x, d), ref p0, ref p1, ref p2, ref p3, i, d, ref r1);
-                Tail(ref Unsafe.Add(ref x, 2 * d), ref p0, ref p1, ref p2, ref p3, i, d, ref r2);
-                Tail(ref Unsafe.Add(ref x, 3 * d), ref p0, ref p1, ref p2, ref p3, i, d, ref r3);
-            }
-
-            r0.StoreUnsafe(ref o);
-            r1.StoreUnsafe(ref o, (nuint)stride);
-            r2.StoreUnsafe(ref o, (nuint)(2 * stride));
-            r3.StoreUnsafe(ref o, (nuint)(3 * stride));
         }
 
-        // The last 1–3 components one at a time, still 4 rows per pass.
         for (; k < components; k++)
         {
             ColumnDots4(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k), stride);
+        }
+    }
+
+    /// <summary>o[r·stride + j] = x_r·p_j for 4 rows and 4 components p_j = p[j d ..]: 16 accumulators.</summary>
+    private static void DotsBlock4x4(ref double x, int d, ref double p0, ref double o, int stride)
+    {
+        int lanes = TWidth.Lanes;
+        ref double p1 = ref Unsafe.Add(ref p0, d);
+        ref double p2 = ref Unsafe.Add(ref p0, 2 * d);
+        ref double p3 = ref Unsafe.Add(ref p0, 3 * d);
+        ref double x0 = ref x;
+        ref double x1 = ref Unsafe.Add(ref x, d);
+        ref double x2 = ref Unsafe.Add(ref x, 2 * d);
+        ref double x3 = ref Unsafe.Add(ref x, 3 * d);
+        TVector a00 = TWidth.Zero, a01 = TWidth.Zero, a02 = TWidth.Zero, a03 = TWidth.Zero;
+        TVector a10 = TWidth.Zero, a11 = TWidth.Zero, a12 = TWidth.Zero, a13 = TWidth.Zero;
+        TVector a20 = TWidth.Zero, a21 = TWidth.Zero, a22 = TWidth.Zero, a23 = TWidth.Zero;
+        TVector a30 = TWidth.Zero, a31 = TWidth.Zero, a32 = TWidth.Zero, a33 = TWidth.Zero;
+        int i = 0;
+        for (; i + lanes <= d; i += lanes)
+        {
+            TVector m0 = TWidth.Load(ref Unsafe.Add(ref p0, i));
+            TVector m1 = TWidth.Load(ref Unsafe.Add(ref p1, i));
+            TVector m2 = TWidth.Load(ref Unsafe.Add(ref p2, i));
+            TVector m3 = TWidth.Load(ref Unsafe.Add(ref p3, i));
+            TVector xv = TWidth.Load(ref Unsafe.Add(ref x0, i));
+            a00 = TWidth.FusedMultiplyAdd(xv, m0, a00);
+            a01 = TWidth.FusedMultiplyAdd(xv, m1, a01);
+            a02 = TWidth.FusedMultiplyAdd(xv, m2, a02);
+            a03 = TWidth.FusedMultiplyAdd(xv, m3, a03);
+            xv = TWidth.Load(ref Unsafe.Add(ref x1, i));
+            a10 = TWidth.FusedMultiplyAdd(xv, m0, a10);
+            a11 = TWidth.FusedMultiplyAdd(xv, m1, a11);
+            a12 = TWidth.FusedMultiplyAdd(xv, m2, a12);
+            a13 = TWidth.FusedMultiplyAdd(xv, m3, a13);
+            xv = TWidth.Load(ref Unsafe.Add(ref x2, i));
+            a20 = TWidth.FusedMultiplyAdd(xv, m0, a20);
+            a21 = TWidth.FusedMultiplyAdd(xv, m1, a21);
+            a22 = TWidth.FusedMultiplyAdd(xv, m2, a22);
+            a23 = TWidth.FusedMultiplyAdd(xv, m3, a23);
+            xv = TWidth.Load(ref Unsafe.Add(ref x3, i));
+            a30 = TWidth.FusedMultiplyAdd(xv, m0, a30);
+            a31 = TWidth.FusedMultiplyAdd(xv, m1, a31);
+            a32 = TWidth.FusedMultiplyAdd(xv, m2, a32);
+            a33 = TWidth.FusedMultiplyAdd(xv, m3, a33);
+        }
+
+        TWidth.Sum4(a00, a01, a02, a03, ref o);
+        TWidth.Sum4(a10, a11, a12, a13, ref Unsafe.Add(ref o, stride));
+        TWidth.Sum4(a20, a21, a22, a23, ref Unsafe.Add(ref o, 2 * stride));
+        TWidth.Sum4(a30, a31, a32, a33, ref Unsafe.Add(ref o, 3 * stride));
+        if (i < d)
+        {
+            BlockTail(ref x, d, ref p0, 4, i, ref o, stride);
+        }
+    }
+
+    /// <summary>o[r·stride + j] = x_r·p_j for 4 rows and 2 components: 8 accumulators (16-register machines).</summary>
+    private static void DotsBlock4x2(ref double x, int d, ref double p0, ref double o, int stride)
+    {
+        int lanes = TWidth.Lanes;
+        ref double p1 = ref Unsafe.Add(ref p0, d);
+        ref double x0 = ref x;
+        ref double x1 = ref Unsafe.Add(ref x, d);
+        ref double x2 = ref Unsafe.Add(ref x, 2 * d);
+        ref double x3 = ref Unsafe.Add(ref x, 3 * d);
+        TVector a00 = TWidth.Zero, a01 = TWidth.Zero, a10 = TWidth.Zero, a11 = TWidth.Zero;
+        TVector a20 = TWidth.Zero, a21 = TWidth.Zero, a30 = TWidth.Zero, a31 = TWidth.Zero;
+        int i = 0;
+        for (; i + lanes <= d; i += lanes)
+        {
+            TVector m0 = TWidth.Load(ref Unsafe.Add(ref p0, i));
+            TVector m1 = TWidth.Load(ref Unsafe.Add(ref p1, i));
+            TVector xv = TWidth.Load(ref Unsafe.Add(ref x0, i));
+            a00 = TWidth.FusedMultiplyAdd(xv, m0, a00);
+            a01 = TWidth.FusedMultiplyAdd(xv, m1, a01);
+            xv = TWidth.Load(ref Unsafe.Add(ref x1, i));
+            a10 = TWidth.FusedMultiplyAdd(xv, m0, a10);
+            a11 = TWidth.FusedMultiplyAdd(xv, m1, a11);
+            xv = TWidth.Load(ref Unsafe.Add(ref x2, i));
+            a20 = TWidth.FusedMultiplyAdd(xv, m0, a20);
+            a21 = TWidth.FusedMultiplyAdd(xv, m1, a21);
+            xv = TWidth.Load(ref Unsafe.Add(ref x3, i));
+            a30 = TWidth.FusedMultiplyAdd(xv, m0, a30);
+            a31 = TWidth.FusedMultiplyAdd(xv, m1, a31);
+        }
+
+        Span<double> sums = stackalloc double[8];
+        ref double s = ref MemoryMarshal.GetReference(sums);
+        TWidth.Sum4(a00, a01, a10, a11, ref s);
+        TWidth.Sum4(a20, a21, a30, a31, ref Unsafe.Add(ref s, 4));
+        for (int r = 0; r < 4; r++)
+        {
+            Unsafe.Add(ref o, r * stride) = Unsafe.Add(ref s, 2 * r);
+            Unsafe.Add(ref o, (r * stride) + 1) = Unsafe.Add(ref s, (2 * r) + 1);
+        }
+
+        if (i < d)
+        {
+            BlockTail(ref x, d, ref p0, 2, i, ref o, stride);
+        }
+    }
+
+    /// <summary>Continues o[r·stride + j] (4 rows × <paramref name="count"/> components) with scalar FMAs over [i, d).</summary>
+    private static void BlockTail(ref double x, int d, ref double p0, int count, int i, ref double o, int stride)
+    {
+        for (int r = 0; r < 4; r++)
+        {
+            ref double xr = ref Unsafe.Add(ref x, r * d);
+            for (int j = 0; j < count; j++)
+            {
+                ref double target = ref Unsafe.Add(ref o, (r * stride) + j);
+                target = Tail(ref xr, ref Unsafe.Add(ref p0, j * d), i, d, target);
+            }
         }
     }
 
@@ -235,45 +378,34 @@ internal static class IsotropicMixtureKernel
     /// </summary>
     private static void ColumnDots4(ref double x, int d, ref double p, ref double output, int stride)
     {
-        Vector256<double> r = Vector256<double>.Zero;
-        int i = 0;
+        int lanes = TWidth.Lanes;
         ref double x1 = ref Unsafe.Add(ref x, d);
         ref double x2 = ref Unsafe.Add(ref x, 2 * d);
         ref double x3 = ref Unsafe.Add(ref x, 3 * d);
-        if (Wide && d >= Lanes)
+        TVector a0 = TWidth.Zero, a1 = TWidth.Zero, a2 = TWidth.Zero, a3 = TWidth.Zero;
+        int i = 0;
+        for (; i + lanes <= d; i += lanes)
         {
-            Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; i + Lanes <= d; i += Lanes)
-            {
-                Vector512<double> pv = Vector512.LoadUnsafe(ref p, (nuint)i);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), pv, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x1, (nuint)i), pv, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x2, (nuint)i), pv, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x3, (nuint)i), pv, a3);
-            }
-
-            r = Sum4(a0, a1, a2, a3);
+            TVector pv = TWidth.Load(ref Unsafe.Add(ref p, i));
+            a0 = TWidth.FusedMultiplyAdd(TWidth.Load(ref Unsafe.Add(ref x, i)), pv, a0);
+            a1 = TWidth.FusedMultiplyAdd(TWidth.Load(ref Unsafe.Add(ref x1, i)), pv, a1);
+            a2 = TWidth.FusedMultiplyAdd(TWidth.Load(ref Unsafe.Add(ref x2, i)), pv, a2);
+            a3 = TWidth.FusedMultiplyAdd(TWidth.Load(ref Unsafe.Add(ref x3, i)), pv, a3);
         }
 
-        double s0 = r.GetElement(0), s1 = r.GetElement(1), s2 = r.GetElement(2), s3 = r.GetElement(3);
-        for (; i < d; i++)
+        Span<double> sums = stackalloc double[4];
+        ref double s = ref MemoryMarshal.GetReference(sums);
+        TWidth.Sum4(a0, a1, a2, a3, ref s);
+        for (int r = 0; r < 4; r++)
         {
-            double pi = Unsafe.Add(ref p, i);
-            s0 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, i), pi, s0);
-            s1 = Math.FusedMultiplyAdd(Unsafe.Add(ref x1, i), pi, s1);
-            s2 = Math.FusedMultiplyAdd(Unsafe.Add(ref x2, i), pi, s2);
-            s3 = Math.FusedMultiplyAdd(Unsafe.Add(ref x3, i), pi, s3);
+            Unsafe.Add(ref output, r * stride) = Tail(ref Unsafe.Add(ref x, r * d), ref p, i, d, Unsafe.Add(ref s, r));
         }
-
-        output = s0;
-        Unsafe.Add(ref output, stride) = s1;
-        Unsafe.Add(ref output, 2 * stride) = s2;
-        Unsafe.Add(ref output, 3 * stride) = s3;
     }
 
-    /// <summary>One row of <see cref="DotsWithRows4"/>, by the same sequence.</summary>
+    /// <summary>One row of <see cref="DotsWithRows4"/>, by the same sequence (4 components per pass).</summary>
     public static void DotsWithRows1(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots)
     {
+        int lanes = TWidth.Lanes;
         ref double m = ref MemoryMarshal.GetReference(means);
         int k = 0;
         for (; k + 4 <= components; k += 4)
@@ -282,29 +414,26 @@ internal static class IsotropicMixtureKernel
             ref double p1 = ref Unsafe.Add(ref p0, d);
             ref double p2 = ref Unsafe.Add(ref p0, 2 * d);
             ref double p3 = ref Unsafe.Add(ref p0, 3 * d);
-            Vector256<double> r0 = Vector256<double>.Zero;
+            TVector a0 = TWidth.Zero, a1 = TWidth.Zero, a2 = TWidth.Zero, a3 = TWidth.Zero;
             int i = 0;
-            if (Wide && d >= Lanes)
+            for (; i + lanes <= d; i += lanes)
             {
-                Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (; i + Lanes <= d; i += Lanes)
-                {
-                    Vector512<double> xv = Vector512.LoadUnsafe(ref x, (nuint)i);
-                    a0 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p0, (nuint)i), a0);
-                    a1 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p1, (nuint)i), a1);
-                    a2 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p2, (nuint)i), a2);
-                    a3 = Vector512.FusedMultiplyAdd(xv, Vector512.LoadUnsafe(ref p3, (nuint)i), a3);
-                }
-
-                r0 = Sum4(a0, a1, a2, a3);
+                TVector xv = TWidth.Load(ref Unsafe.Add(ref x, i));
+                a0 = TWidth.FusedMultiplyAdd(xv, TWidth.Load(ref Unsafe.Add(ref p0, i)), a0);
+                a1 = TWidth.FusedMultiplyAdd(xv, TWidth.Load(ref Unsafe.Add(ref p1, i)), a1);
+                a2 = TWidth.FusedMultiplyAdd(xv, TWidth.Load(ref Unsafe.Add(ref p2, i)), a2);
+                a3 = TWidth.FusedMultiplyAdd(xv, TWidth.Load(ref Unsafe.Add(ref p3, i)), a3);
             }
 
+            ref double o = ref Unsafe.Add(ref dots, k);
+            TWidth.Sum4(a0, a1, a2, a3, ref o);
             if (i < d)
             {
-                Tail(ref x, ref p0, ref p1, ref p2, ref p3, i, d, ref r0);
+                for (int j = 0; j < 4; j++)
+                {
+                    Unsafe.Add(ref o, j) = Tail(ref x, ref Unsafe.Add(ref p0, j * d), i, d, Unsafe.Add(ref o, j));
+                }
             }
-
-            r0.StoreUnsafe(ref Unsafe.Add(ref dots, k));
         }
 
         for (; k < components; k++)
@@ -313,104 +442,170 @@ internal static class IsotropicMixtureKernel
         }
     }
 
-    /// <summary>[Σ a0, Σ a1, Σ a2, Σ a3], each by the tree ((l0+l4) + (l1+l5)) + ((l2+l6) + (l3+l7)).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Sum4(Vector512<double> a0, Vector512<double> a1, Vector512<double> a2, Vector512<double> a3)
+    /// <summary>
+    /// For n ≤ chunk rows: per row the posterior weights w_k, the score coefficients w_k √ᾱ / v_k,
+    /// κ = Σ_k w_k / v_k and ln q_t(x) into the chunk area of the scratch, and (when
+    /// <paramref name="withScore"/>) the score s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k. Logits are
+    /// ln π_k − ½ d ln(2π v_k) − |x − √ᾱ μ_k|² / (2 v_k) with the squared distance formed as
+    /// |x|² − 2√ᾱ x·μ_k + ᾱ|μ_k|² and clamped at 0 against cancellation. The level constants must be in the
+    /// scratch's first five slots.
+    /// </summary>
+    public static void ScoreChunk(ref double x0, int n, int d, ReadOnlySpan<double> means, int k, int kp, double alphaBar, ref double s, in ScoreChunkLayout layout, ref double score, bool withScore)
     {
-        // h_j = [l0+l4, l1+l5, l2+l6, l3+l7] of a_j; HorizontalAdd(h0, h1) = [h0₀+h0₁, h1₀+h1₁, h0₂+h0₃, h1₂+h1₃];
-        // adding the two 128-bit halves of the pair of those gives [s0, s1, s2, s3].
-        Vector256<double> u01 = Avx.HorizontalAdd(a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper());
-        Vector256<double> u23 = Avx.HorizontalAdd(a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper());
-        return Avx.Permute2x128(u01, u23, 0x20) + Avx.Permute2x128(u01, u23, 0x31);
-    }
-
-    /// <summary>Continues the four sums in <paramref name="sums"/> with scalar FMAs over coordinates [i, d).</summary>
-    private static void Tail(ref double x, ref double p0, ref double p1, ref double p2, ref double p3, int i, int d, ref Vector256<double> sums)
-    {
-        double s0 = sums.GetElement(0), s1 = sums.GetElement(1), s2 = sums.GetElement(2), s3 = sums.GetElement(3);
-        for (; i < d; i++)
+        int lanes = TWidth.Lanes;
+        int row = 0;
+        for (; row + 4 <= n; row += 4)
         {
-            double xi = Unsafe.Add(ref x, i);
-            s0 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p0, i), s0);
-            s1 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p1, i), s1);
-            s2 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p2, i), s2);
-            s3 = Math.FusedMultiplyAdd(xi, Unsafe.Add(ref p3, i), s3);
+            SquaredNorms4(ref Unsafe.Add(ref x0, row * d), d, ref Unsafe.Add(ref s, layout.SquaredNorm + row));
+            DotsWithRows4(ref Unsafe.Add(ref x0, row * d), d, means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)), kp);
         }
 
-        sums = Vector256.Create(s0, s1, s2, s3);
+        for (; row < n; row++)
+        {
+            ReadOnlySpan<double> xr = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref x0, row * d), d);
+            Unsafe.Add(ref s, layout.SquaredNorm + row) = Dot(xr, xr);
+            DotsWithRows1(ref Unsafe.Add(ref x0, row * d), d, means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)));
+        }
+
+        // The softmax in three passes over the rows, each short enough that the CPU keeps several rows'
+        // latency chains (the exponential above all) in flight at once. K̃ is a multiple of 8, so whole
+        // vectors cover it at every width; padding components have weight exactly 0.
+        ref double inverseVariance = ref Unsafe.Add(ref s, ScoreChunkLayout.InverseVarianceSlot * kp);
+        ref double halfInverseVariance = ref Unsafe.Add(ref s, ScoreChunkLayout.HalfInverseVarianceSlot * kp);
+        ref double logitConstant = ref Unsafe.Add(ref s, ScoreChunkLayout.LogitConstantSlot * kp);
+        ref double meanTerm = ref Unsafe.Add(ref s, ScoreChunkLayout.MeanTermSlot * kp);
+        ref double meanCoefficient = ref Unsafe.Add(ref s, ScoreChunkLayout.MeanCoefficientSlot * kp);
+        TVector twoRootAlphaBar = TWidth.Create(2 * Math.Sqrt(alphaBar));
+        for (int r = 0; r < n; r++)
+        {
+            ref double logits = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
+            TVector squaredNorm = TWidth.Create(Unsafe.Add(ref s, layout.SquaredNorm + r));
+            TVector max = TWidth.Create(double.NegativeInfinity);
+            for (int c = 0; c < kp; c += lanes)
+            {
+                TVector dot = TWidth.Load(ref Unsafe.Add(ref logits, c));
+                TVector distance2 = TWidth.Max(TWidth.Add(TWidth.Subtract(squaredNorm, TWidth.Multiply(twoRootAlphaBar, dot)), TWidth.Load(ref Unsafe.Add(ref meanTerm, c))), TWidth.Zero);
+                TVector logit = TWidth.Subtract(TWidth.Load(ref Unsafe.Add(ref logitConstant, c)), TWidth.Multiply(TWidth.Load(ref Unsafe.Add(ref halfInverseVariance, c)), distance2));
+                TWidth.Store(logit, ref Unsafe.Add(ref logits, c));
+                max = TWidth.MaxNative(max, logit);
+            }
+
+            Unsafe.Add(ref s, layout.LogNormaliser + r) = TWidth.MaxAcross(max);
+        }
+
+        for (int r = 0; r < n; r++)
+        {
+            ref double exponents = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
+            TVector largest = TWidth.Create(Unsafe.Add(ref s, layout.LogNormaliser + r));
+            TVector total = TWidth.Zero;
+            for (int c = 0; c < kp; c += lanes)
+            {
+                TVector e = Exp(TWidth.Subtract(TWidth.Load(ref Unsafe.Add(ref exponents, c)), largest));
+                TWidth.Store(e, ref Unsafe.Add(ref exponents, c));
+                total = TWidth.Add(total, e);
+            }
+
+            Unsafe.Add(ref s, layout.Kappa + r) = TWidth.Sum(total);
+        }
+
+        for (int r = 0; r < n; r++)
+        {
+            ref double weights = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
+            ref double coefficients = ref Unsafe.Add(ref s, layout.Coefficients + (r * kp));
+            double sum = Unsafe.Add(ref s, layout.Kappa + r);
+            TVector inverse = TWidth.Create(1.0 / sum);
+            TVector kappaSum = TWidth.Zero;
+            for (int c = 0; c < kp; c += lanes)
+            {
+                TVector w = TWidth.Multiply(TWidth.Load(ref Unsafe.Add(ref weights, c)), inverse);
+                TWidth.Store(w, ref Unsafe.Add(ref weights, c));
+                kappaSum = TWidth.Add(kappaSum, TWidth.Multiply(w, TWidth.Load(ref Unsafe.Add(ref inverseVariance, c))));
+                TWidth.Store(TWidth.Multiply(w, TWidth.Load(ref Unsafe.Add(ref meanCoefficient, c))), ref Unsafe.Add(ref coefficients, c));
+            }
+
+            Unsafe.Add(ref s, layout.Kappa + r) = TWidth.Sum(kappaSum);
+            Unsafe.Add(ref s, layout.LogNormaliser + r) += Math.Log(sum);
+        }
+
+        if (withScore)
+        {
+            // s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k
+            int r = 0;
+            for (; r + 4 <= n; r += 4)
+            {
+                Combine4(ref Unsafe.Add(ref x0, r * d), d, ref Unsafe.Add(ref s, layout.Kappa + r), ref Unsafe.Add(ref s, layout.Coefficients + (r * kp)), kp, means, k, ref Unsafe.Add(ref score, r * d));
+            }
+
+            for (; r < n; r++)
+            {
+                CombineFrom(0, ref Unsafe.Add(ref x0, r * d), d, Unsafe.Add(ref s, layout.Kappa + r), ref Unsafe.Add(ref s, layout.Coefficients + (r * kp)), means, k, ref Unsafe.Add(ref score, r * d));
+            }
+        }
     }
 
     /// <summary>
-    /// out = −κ x + Σ_k c_k μ_k, each coordinate as fma(c_{K−1}, μ_{K−1}, … fma(c_0, μ_0, (−κ)·x)) in
-    /// vector lanes and in the scalar tail alike.
-    /// </summary>
-    public static void Combine(ReadOnlySpan<double> x, double kappa, ReadOnlySpan<double> coefficients, ReadOnlySpan<double> means, int components, Span<double> output)
-        => CombineFrom(0, ref MemoryMarshal.GetReference(x), x.Length, kappa, ref MemoryMarshal.GetReference(coefficients), means, components, ref MemoryMarshal.GetReference(output));
-
-    /// <summary>
-    /// <see cref="Combine"/> for coordinates [start, d). A coordinate's value does not depend on start:
-    /// the vector passes only regroup coordinates, each lane doing the scalar sequence.
+    /// out = −κ x + Σ_k c_k μ_k for coordinates [start, d), each coordinate as
+    /// fma(c_{K−1}, μ_{K−1}, … fma(c_0, μ_0, (−κ)·x)) in vector lanes and in the scalar tail alike, so a
+    /// coordinate's value depends neither on start nor on the width.
     /// </summary>
     private static void CombineFrom(int start, ref double xr, int d, double kappa, ref double c, ReadOnlySpan<double> means, int components, ref double o)
     {
+        int lanes = TWidth.Lanes;
         double negativeKappa = -kappa;
         ref double m = ref MemoryMarshal.GetReference(means);
         int i = start;
-        if (Wide)
+        TVector scale = TWidth.Create(negativeKappa);
+
+        // Eight vectors per pass: eight independent FMA chains hide the FMA latency, and each broadcast
+        // coefficient feeds eight FMAs (10 registers, so it fits 16-register machines too).
+        for (; i + (8 * lanes) <= d; i += 8 * lanes)
         {
-            var scale = Vector512.Create(negativeKappa);
-
-            // Eight chunks per pass: eight independent FMA chains hide the FMA latency, and each broadcast
-            // coefficient feeds eight FMAs.
-            for (; i + (8 * Lanes) <= d; i += 8 * Lanes)
+            ref double xi = ref Unsafe.Add(ref xr, i);
+            TVector a0 = TWidth.Multiply(scale, TWidth.Load(ref xi));
+            TVector a1 = TWidth.Multiply(scale, TWidth.Load(ref Unsafe.Add(ref xi, lanes)));
+            TVector a2 = TWidth.Multiply(scale, TWidth.Load(ref Unsafe.Add(ref xi, 2 * lanes)));
+            TVector a3 = TWidth.Multiply(scale, TWidth.Load(ref Unsafe.Add(ref xi, 3 * lanes)));
+            TVector a4 = TWidth.Multiply(scale, TWidth.Load(ref Unsafe.Add(ref xi, 4 * lanes)));
+            TVector a5 = TWidth.Multiply(scale, TWidth.Load(ref Unsafe.Add(ref xi, 5 * lanes)));
+            TVector a6 = TWidth.Multiply(scale, TWidth.Load(ref Unsafe.Add(ref xi, 6 * lanes)));
+            TVector a7 = TWidth.Multiply(scale, TWidth.Load(ref Unsafe.Add(ref xi, 7 * lanes)));
+            ref double mk = ref Unsafe.Add(ref m, i);
+            for (int k = 0; k < components; k++)
             {
-                ref double xi = ref Unsafe.Add(ref xr, i);
-                Vector512<double> a0 = scale * Vector512.LoadUnsafe(ref xi);
-                Vector512<double> a1 = scale * Vector512.LoadUnsafe(ref xi, Lanes);
-                Vector512<double> a2 = scale * Vector512.LoadUnsafe(ref xi, 2 * Lanes);
-                Vector512<double> a3 = scale * Vector512.LoadUnsafe(ref xi, 3 * Lanes);
-                Vector512<double> a4 = scale * Vector512.LoadUnsafe(ref xi, 4 * Lanes);
-                Vector512<double> a5 = scale * Vector512.LoadUnsafe(ref xi, 5 * Lanes);
-                Vector512<double> a6 = scale * Vector512.LoadUnsafe(ref xi, 6 * Lanes);
-                Vector512<double> a7 = scale * Vector512.LoadUnsafe(ref xi, 7 * Lanes);
-                ref double mk = ref Unsafe.Add(ref m, i);
-                for (int k = 0; k < components; k++)
-                {
-                    var ck = Vector512.Create(Unsafe.Add(ref c, k));
-                    a0 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk), a0);
-                    a1 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, Lanes), a1);
-                    a2 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 2 * Lanes), a2);
-                    a3 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 3 * Lanes), a3);
-                    a4 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 4 * Lanes), a4);
-                    a5 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 5 * Lanes), a5);
-                    a6 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 6 * Lanes), a6);
-                    a7 = Vector512.FusedMultiplyAdd(ck, Vector512.LoadUnsafe(ref mk, 7 * Lanes), a7);
-                    mk = ref Unsafe.Add(ref mk, d);
-                }
-
-                ref double oi = ref Unsafe.Add(ref o, i);
-                a0.StoreUnsafe(ref oi);
-                a1.StoreUnsafe(ref oi, Lanes);
-                a2.StoreUnsafe(ref oi, 2 * Lanes);
-                a3.StoreUnsafe(ref oi, 3 * Lanes);
-                a4.StoreUnsafe(ref oi, 4 * Lanes);
-                a5.StoreUnsafe(ref oi, 5 * Lanes);
-                a6.StoreUnsafe(ref oi, 6 * Lanes);
-                a7.StoreUnsafe(ref oi, 7 * Lanes);
+                TVector ck = TWidth.Create(Unsafe.Add(ref c, k));
+                a0 = TWidth.FusedMultiplyAdd(ck, TWidth.Load(ref mk), a0);
+                a1 = TWidth.FusedMultiplyAdd(ck, TWidth.Load(ref Unsafe.Add(ref mk, lanes)), a1);
+                a2 = TWidth.FusedMultiplyAdd(ck, TWidth.Load(ref Unsafe.Add(ref mk, 2 * lanes)), a2);
+                a3 = TWidth.FusedMultiplyAdd(ck, TWidth.Load(ref Unsafe.Add(ref mk, 3 * lanes)), a3);
+                a4 = TWidth.FusedMultiplyAdd(ck, TWidth.Load(ref Unsafe.Add(ref mk, 4 * lanes)), a4);
+                a5 = TWidth.FusedMultiplyAdd(ck, TWidth.Load(ref Unsafe.Add(ref mk, 5 * lanes)), a5);
+                a6 = TWidth.FusedMultiplyAdd(ck, TWidth.Load(ref Unsafe.Add(ref mk, 6 * lanes)), a6);
+                a7 = TWidth.FusedMultiplyAdd(ck, TWidth.Load(ref Unsafe.Add(ref mk, 7 * lanes)), a7);
+                mk = ref Unsafe.Add(ref mk, d);
             }
 
-            for (; i + Lanes <= d; i += Lanes)
-            {
-                Vector512<double> a0 = scale * Vector512.LoadUnsafe(ref xr, (nuint)i);
-                ref double mk = ref Unsafe.Add(ref m, i);
-                for (int k = 0; k < components; k++)
-                {
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c, k)), Vector512.LoadUnsafe(ref mk), a0);
-                    mk = ref Unsafe.Add(ref mk, d);
-                }
+            ref double oi = ref Unsafe.Add(ref o, i);
+            TWidth.Store(a0, ref oi);
+            TWidth.Store(a1, ref Unsafe.Add(ref oi, lanes));
+            TWidth.Store(a2, ref Unsafe.Add(ref oi, 2 * lanes));
+            TWidth.Store(a3, ref Unsafe.Add(ref oi, 3 * lanes));
+            TWidth.Store(a4, ref Unsafe.Add(ref oi, 4 * lanes));
+            TWidth.Store(a5, ref Unsafe.Add(ref oi, 5 * lanes));
+            TWidth.Store(a6, ref Unsafe.Add(ref oi, 6 * lanes));
+            TWidth.Store(a7, ref Unsafe.Add(ref oi, 7 * lanes));
+        }
 
-                a0.StoreUnsafe(ref o, (nuint)i);
+        for (; i + lanes <= d; i += lanes)
+        {
+            TVector a0 = TWidth.Multiply(scale, TWidth.Load(ref Unsafe.Add(ref xr, i)));
+            ref double mk = ref Unsafe.Add(ref m, i);
+            for (int k = 0; k < components; k++)
+            {
+                a0 = TWidth.FusedMultiplyAdd(TWidth.Create(Unsafe.Add(ref c, k)), TWidth.Load(ref mk), a0);
+                mk = ref Unsafe.Add(ref mk, d);
             }
+
+            TWidth.Store(a0, ref Unsafe.Add(ref o, i));
         }
 
         for (; i < d; i++)
@@ -426,75 +621,16 @@ internal static class IsotropicMixtureKernel
     }
 
     /// <summary>
-    /// <see cref="Combine"/> for 4 rows at once (row r: x[r d ..], κ_r, coefficients[r·stride ..], output
-    /// [r d ..]): 4 rows × 32 coordinates per pass, so each coefficient broadcast and each load of μ_k
-    /// feeds 4 FMAs. Every output coordinate is computed by exactly the sequence of the one-row kernel.
+    /// −κ_r x_r + Σ_k c_rk μ_k for 4 rows at once (row r: x[r d ..], κ_r, coefficients[r·stride ..], output
+    /// [r d ..]): 4 rows × 4 vectors per pass at 512 bits, 4 × 2 below, so each coefficient broadcast and
+    /// each load of μ_k feeds several FMAs. Every output coordinate is computed by exactly the sequence of
+    /// the one-row kernel.
     /// </summary>
-    public static void Combine4(ref double x, int d, ref double kappa, ref double coefficients, int stride, ReadOnlySpan<double> means, int components, ref double output)
+    private static void Combine4(ref double x, int d, ref double kappa, ref double coefficients, int stride, ReadOnlySpan<double> means, int components, ref double output)
     {
-        ref double m = ref MemoryMarshal.GetReference(means);
-        int i = 0;
-        if (Wide)
-        {
-            var s0 = Vector512.Create(-kappa);
-            var s1 = Vector512.Create(-Unsafe.Add(ref kappa, 1));
-            var s2 = Vector512.Create(-Unsafe.Add(ref kappa, 2));
-            var s3 = Vector512.Create(-Unsafe.Add(ref kappa, 3));
-            ref double c0 = ref coefficients;
-            ref double c1 = ref Unsafe.Add(ref coefficients, stride);
-            ref double c2 = ref Unsafe.Add(ref coefficients, 2 * stride);
-            ref double c3 = ref Unsafe.Add(ref coefficients, 3 * stride);
-            for (; i + (4 * Lanes) <= d; i += 4 * Lanes)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, i);
-                ref double x1 = ref Unsafe.Add(ref x0, d);
-                ref double x2 = ref Unsafe.Add(ref x0, 2 * d);
-                ref double x3 = ref Unsafe.Add(ref x0, 3 * d);
-                Vector512<double> a00 = s0 * Vector512.LoadUnsafe(ref x0), a01 = s0 * Vector512.LoadUnsafe(ref x0, Lanes), a02 = s0 * Vector512.LoadUnsafe(ref x0, 2 * Lanes), a03 = s0 * Vector512.LoadUnsafe(ref x0, 3 * Lanes);
-                Vector512<double> a10 = s1 * Vector512.LoadUnsafe(ref x1), a11 = s1 * Vector512.LoadUnsafe(ref x1, Lanes), a12 = s1 * Vector512.LoadUnsafe(ref x1, 2 * Lanes), a13 = s1 * Vector512.LoadUnsafe(ref x1, 3 * Lanes);
-                Vector512<double> a20 = s2 * Vector512.LoadUnsafe(ref x2), a21 = s2 * Vector512.LoadUnsafe(ref x2, Lanes), a22 = s2 * Vector512.LoadUnsafe(ref x2, 2 * Lanes), a23 = s2 * Vector512.LoadUnsafe(ref x2, 3 * Lanes);
-                Vector512<double> a30 = s3 * Vector512.LoadUnsafe(ref x3), a31 = s3 * Vector512.LoadUnsafe(ref x3, Lanes), a32 = s3 * Vector512.LoadUnsafe(ref x3, 2 * Lanes), a33 = s3 * Vector512.LoadUnsafe(ref x3, 3 * Lanes);
-                ref double mk = ref Unsafe.Add(ref m, i);
-                for (int k = 0; k < components; k++)
-                {
-                    Vector512<double> m0 = Vector512.LoadUnsafe(ref mk);
-                    Vector512<double> m1 = Vector512.LoadUnsafe(ref mk, Lanes);
-                    Vector512<double> m2 = Vector512.LoadUnsafe(ref mk, 2 * Lanes);
-                    Vector512<double> m3 = Vector512.LoadUnsafe(ref mk, 3 * Lanes);
-                    var b = Vector512.Create(Unsafe.Add(ref c0, k));
-                    a00 = Vector512.FusedMultiplyAdd(b, m0, a00);
-                    a01 = Vector512.FusedMultiplyAdd(b, m1, a01);
-                    a02 = Vector512.FusedMultiplyAdd(b, m2, a02);
-                    a03 = Vector512.FusedMultiplyAdd(b, m3, a03);
-                    b = Vector512.Create(Unsafe.Add(ref c1, k));
-                    a10 = Vector512.FusedMultiplyAdd(b, m0, a10);
-                    a11 = Vector512.FusedMultiplyAdd(b, m1, a11);
-                    a12 = Vector512.FusedMultiplyAdd(b, m2, a12);
-                    a13 = Vector512.FusedMultiplyAdd(b, m3, a13);
-                    b = Vector512.Create(Unsafe.Add(ref c2, k));
-                    a20 = Vector512.FusedMultiplyAdd(b, m0, a20);
-                    a21 = Vector512.FusedMultiplyAdd(b, m1, a21);
-                    a22 = Vector512.FusedMultiplyAdd(b, m2, a22);
-                    a23 = Vector512.FusedMultiplyAdd(b, m3, a23);
-                    b = Vector512.Create(Unsafe.Add(ref c3, k));
-                    a30 = Vector512.FusedMultiplyAdd(b, m0, a30);
-                    a31 = Vector512.FusedMultiplyAdd(b, m1, a31);
-                    a32 = Vector512.FusedMultiplyAdd(b, m2, a32);
-                    a33 = Vector512.FusedMultiplyAdd(b, m3, a33);
-                    mk = ref Unsafe.Add(ref mk, d);
-                }
-
-                ref double o0 = ref Unsafe.Add(ref output, i);
-                ref double o1 = ref Unsafe.Add(ref o0, d);
-                ref double o2 = ref Unsafe.Add(ref o0, 2 * d);
-                ref double o3 = ref Unsafe.Add(ref o0, 3 * d);
-                a00.StoreUnsafe(ref o0); a01.StoreUnsafe(ref o0, Lanes); a02.StoreUnsafe(ref o0, 2 * Lanes); a03.StoreUnsafe(ref o0, 3 * Lanes);
-                a10.StoreUnsafe(ref o1); a11.StoreUnsafe(ref o1, Lanes); a12.StoreUnsafe(ref o1, 2 * Lanes); a13.StoreUnsafe(ref o1, 3 * Lanes);
-                a20.StoreUnsafe(ref o2); a21.StoreUnsafe(ref o2, Lanes); a22.StoreUnsafe(ref o2, 2 * Lanes); a23.StoreUnsafe(ref o2, 3 * Lanes);
-                a30.StoreUnsafe(ref o3); a31.StoreUnsafe(ref o3, Lanes); a32.StoreUnsafe(ref o3, 2 * Lanes); a33.StoreUnsafe(ref o3, 3 * Lanes);
-            }
-        }
-
+        int i = TWidth.WideRegisterBlocks
+            ? Combine4x4(ref x, d, ref kappa, ref coefficients, stride, means, components, ref output)
+            : Combine4x2(ref x, d, ref kappa, ref coefficients, stride, means, components, ref output);
         if (i < d)
         {
             // The remaining coordinates of each row, by the one-row kernel's own sequence.
@@ -503,5 +639,129 @@ internal static class IsotropicMixtureKernel
                 CombineFrom(i, ref Unsafe.Add(ref x, r * d), d, Unsafe.Add(ref kappa, r), ref Unsafe.Add(ref coefficients, r * stride), means, components, ref Unsafe.Add(ref output, r * d));
             }
         }
+    }
+
+    /// <summary>The 4 rows × 4 vectors tile of <see cref="Combine4"/> (16 accumulators); returns the first coordinate not done.</summary>
+    private static int Combine4x4(ref double x, int d, ref double kappa, ref double coefficients, int stride, ReadOnlySpan<double> means, int components, ref double output)
+    {
+        int lanes = TWidth.Lanes;
+        ref double m = ref MemoryMarshal.GetReference(means);
+        TVector s0 = TWidth.Create(-kappa);
+        TVector s1 = TWidth.Create(-Unsafe.Add(ref kappa, 1));
+        TVector s2 = TWidth.Create(-Unsafe.Add(ref kappa, 2));
+        TVector s3 = TWidth.Create(-Unsafe.Add(ref kappa, 3));
+        ref double c0 = ref coefficients;
+        ref double c1 = ref Unsafe.Add(ref coefficients, stride);
+        ref double c2 = ref Unsafe.Add(ref coefficients, 2 * stride);
+        ref double c3 = ref Unsafe.Add(ref coefficients, 3 * stride);
+        int i = 0;
+        for (; i + (4 * lanes) <= d; i += 4 * lanes)
+        {
+            ref double x0 = ref Unsafe.Add(ref x, i);
+            ref double x1 = ref Unsafe.Add(ref x0, d);
+            ref double x2 = ref Unsafe.Add(ref x0, 2 * d);
+            ref double x3 = ref Unsafe.Add(ref x0, 3 * d);
+            TVector a00 = TWidth.Multiply(s0, TWidth.Load(ref x0)), a01 = TWidth.Multiply(s0, TWidth.Load(ref Unsafe.Add(ref x0, lanes))), a02 = TWidth.Multiply(s0, TWidth.Load(ref Unsafe.Add(ref x0, 2 * lanes))), a03 = TWidth.Multiply(s0, TWidth.Load(ref Unsafe.Add(ref x0, 3 * lanes)));
+            TVector a10 = TWidth.Multiply(s1, TWidth.Load(ref x1)), a11 = TWidth.Multiply(s1, TWidth.Load(ref Unsafe.Add(ref x1, lanes))), a12 = TWidth.Multiply(s1, TWidth.Load(ref Unsafe.Add(ref x1, 2 * lanes))), a13 = TWidth.Multiply(s1, TWidth.Load(ref Unsafe.Add(ref x1, 3 * lanes)));
+            TVector a20 = TWidth.Multiply(s2, TWidth.Load(ref x2)), a21 = TWidth.Multiply(s2, TWidth.Load(ref Unsafe.Add(ref x2, lanes))), a22 = TWidth.Multiply(s2, TWidth.Load(ref Unsafe.Add(ref x2, 2 * lanes))), a23 = TWidth.Multiply(s2, TWidth.Load(ref Unsafe.Add(ref x2, 3 * lanes)));
+            TVector a30 = TWidth.Multiply(s3, TWidth.Load(ref x3)), a31 = TWidth.Multiply(s3, TWidth.Load(ref Unsafe.Add(ref x3, lanes))), a32 = TWidth.Multiply(s3, TWidth.Load(ref Unsafe.Add(ref x3, 2 * lanes))), a33 = TWidth.Multiply(s3, TWidth.Load(ref Unsafe.Add(ref x3, 3 * lanes)));
+            ref double mk = ref Unsafe.Add(ref m, i);
+            for (int k = 0; k < components; k++)
+            {
+                TVector m0 = TWidth.Load(ref mk);
+                TVector m1 = TWidth.Load(ref Unsafe.Add(ref mk, lanes));
+                TVector m2 = TWidth.Load(ref Unsafe.Add(ref mk, 2 * lanes));
+                TVector m3 = TWidth.Load(ref Unsafe.Add(ref mk, 3 * lanes));
+                TVector b = TWidth.Create(Unsafe.Add(ref c0, k));
+                a00 = TWidth.FusedMultiplyAdd(b, m0, a00);
+                a01 = TWidth.FusedMultiplyAdd(b, m1, a01);
+                a02 = TWidth.FusedMultiplyAdd(b, m2, a02);
+                a03 = TWidth.FusedMultiplyAdd(b, m3, a03);
+                b = TWidth.Create(Unsafe.Add(ref c1, k));
+                a10 = TWidth.FusedMultiplyAdd(b, m0, a10);
+                a11 = TWidth.FusedMultiplyAdd(b, m1, a11);
+                a12 = TWidth.FusedMultiplyAdd(b, m2, a12);
+                a13 = TWidth.FusedMultiplyAdd(b, m3, a13);
+                b = TWidth.Create(Unsafe.Add(ref c2, k));
+                a20 = TWidth.FusedMultiplyAdd(b, m0, a20);
+                a21 = TWidth.FusedMultiplyAdd(b, m1, a21);
+                a22 = TWidth.FusedMultiplyAdd(b, m2, a22);
+                a23 = TWidth.FusedMultiplyAdd(b, m3, a23);
+                b = TWidth.Create(Unsafe.Add(ref c3, k));
+                a30 = TWidth.FusedMultiplyAdd(b, m0, a30);
+                a31 = TWidth.FusedMultiplyAdd(b, m1, a31);
+                a32 = TWidth.FusedMultiplyAdd(b, m2, a32);
+                a33 = TWidth.FusedMultiplyAdd(b, m3, a33);
+                mk = ref Unsafe.Add(ref mk, d);
+            }
+
+            ref double o0 = ref Unsafe.Add(ref output, i);
+            ref double o1 = ref Unsafe.Add(ref o0, d);
+            ref double o2 = ref Unsafe.Add(ref o0, 2 * d);
+            ref double o3 = ref Unsafe.Add(ref o0, 3 * d);
+            TWidth.Store(a00, ref o0); TWidth.Store(a01, ref Unsafe.Add(ref o0, lanes)); TWidth.Store(a02, ref Unsafe.Add(ref o0, 2 * lanes)); TWidth.Store(a03, ref Unsafe.Add(ref o0, 3 * lanes));
+            TWidth.Store(a10, ref o1); TWidth.Store(a11, ref Unsafe.Add(ref o1, lanes)); TWidth.Store(a12, ref Unsafe.Add(ref o1, 2 * lanes)); TWidth.Store(a13, ref Unsafe.Add(ref o1, 3 * lanes));
+            TWidth.Store(a20, ref o2); TWidth.Store(a21, ref Unsafe.Add(ref o2, lanes)); TWidth.Store(a22, ref Unsafe.Add(ref o2, 2 * lanes)); TWidth.Store(a23, ref Unsafe.Add(ref o2, 3 * lanes));
+            TWidth.Store(a30, ref o3); TWidth.Store(a31, ref Unsafe.Add(ref o3, lanes)); TWidth.Store(a32, ref Unsafe.Add(ref o3, 2 * lanes)); TWidth.Store(a33, ref Unsafe.Add(ref o3, 3 * lanes));
+        }
+
+        return i;
+    }
+
+    /// <summary>The 4 rows × 2 vectors tile of <see cref="Combine4"/> (8 accumulators, for 16-register machines).</summary>
+    private static int Combine4x2(ref double x, int d, ref double kappa, ref double coefficients, int stride, ReadOnlySpan<double> means, int components, ref double output)
+    {
+        int lanes = TWidth.Lanes;
+        ref double m = ref MemoryMarshal.GetReference(means);
+        TVector s0 = TWidth.Create(-kappa);
+        TVector s1 = TWidth.Create(-Unsafe.Add(ref kappa, 1));
+        TVector s2 = TWidth.Create(-Unsafe.Add(ref kappa, 2));
+        TVector s3 = TWidth.Create(-Unsafe.Add(ref kappa, 3));
+        ref double c0 = ref coefficients;
+        ref double c1 = ref Unsafe.Add(ref coefficients, stride);
+        ref double c2 = ref Unsafe.Add(ref coefficients, 2 * stride);
+        ref double c3 = ref Unsafe.Add(ref coefficients, 3 * stride);
+        int i = 0;
+        for (; i + (2 * lanes) <= d; i += 2 * lanes)
+        {
+            ref double x0 = ref Unsafe.Add(ref x, i);
+            ref double x1 = ref Unsafe.Add(ref x0, d);
+            ref double x2 = ref Unsafe.Add(ref x0, 2 * d);
+            ref double x3 = ref Unsafe.Add(ref x0, 3 * d);
+            TVector a00 = TWidth.Multiply(s0, TWidth.Load(ref x0)), a01 = TWidth.Multiply(s0, TWidth.Load(ref Unsafe.Add(ref x0, lanes)));
+            TVector a10 = TWidth.Multiply(s1, TWidth.Load(ref x1)), a11 = TWidth.Multiply(s1, TWidth.Load(ref Unsafe.Add(ref x1, lanes)));
+            TVector a20 = TWidth.Multiply(s2, TWidth.Load(ref x2)), a21 = TWidth.Multiply(s2, TWidth.Load(ref Unsafe.Add(ref x2, lanes)));
+            TVector a30 = TWidth.Multiply(s3, TWidth.Load(ref x3)), a31 = TWidth.Multiply(s3, TWidth.Load(ref Unsafe.Add(ref x3, lanes)));
+            ref double mk = ref Unsafe.Add(ref m, i);
+            for (int k = 0; k < components; k++)
+            {
+                TVector m0 = TWidth.Load(ref mk);
+                TVector m1 = TWidth.Load(ref Unsafe.Add(ref mk, lanes));
+                TVector b = TWidth.Create(Unsafe.Add(ref c0, k));
+                a00 = TWidth.FusedMultiplyAdd(b, m0, a00);
+                a01 = TWidth.FusedMultiplyAdd(b, m1, a01);
+                b = TWidth.Create(Unsafe.Add(ref c1, k));
+                a10 = TWidth.FusedMultiplyAdd(b, m0, a10);
+                a11 = TWidth.FusedMultiplyAdd(b, m1, a11);
+                b = TWidth.Create(Unsafe.Add(ref c2, k));
+                a20 = TWidth.FusedMultiplyAdd(b, m0, a20);
+                a21 = TWidth.FusedMultiplyAdd(b, m1, a21);
+                b = TWidth.Create(Unsafe.Add(ref c3, k));
+                a30 = TWidth.FusedMultiplyAdd(b, m0, a30);
+                a31 = TWidth.FusedMultiplyAdd(b, m1, a31);
+                mk = ref Unsafe.Add(ref mk, d);
+            }
+
+            ref double o0 = ref Unsafe.Add(ref output, i);
+            ref double o1 = ref Unsafe.Add(ref o0, d);
+            ref double o2 = ref Unsafe.Add(ref o0, 2 * d);
+            ref double o3 = ref Unsafe.Add(ref o0, 3 * d);
+            TWidth.Store(a00, ref o0); TWidth.Store(a01, ref Unsafe.Add(ref o0, lanes));
+            TWidth.Store(a10, ref o1); TWidth.Store(a11, ref Unsafe.Add(ref o1, lanes));
+            TWidth.Store(a20, ref o2); TWidth.Store(a21, ref Unsafe.Add(ref o2, lanes));
+            TWidth.Store(a30, ref o3); TWidth.Store(a31, ref Unsafe.Add(ref o3, lanes));
+        }
+
+        return i;
     }
 }

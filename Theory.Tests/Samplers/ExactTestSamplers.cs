@@ -11,15 +11,8 @@ namespace Diffusion.Verify.Theory.Tests;
 internal static class ExactTestSamplers
 {
     /// <summary>acc-sde: Y⁺ = Y + √((1−α)/2) Z, Y_{t−1} = (Y⁺ + (1−α) s_t(Y⁺))/√α + √((1−α)/2) Z⁺.</summary>
-    public sealed class AccSde : Sampler
+    public sealed class AccSde() : Sampler("test-acc-sde", order: 0, evaluationsPerStep: 1, isStochastic: true)
     {
-        public override string Name => "test-acc-sde";
-
-        public override bool IsStochastic => true;
-
-        public override int EvaluationsPerStep => 1;
-
-        public override int Order => 0;
 
         public override StochasticKernel Kernel(Schedules.NoiseSchedule schedule, int t)
         {
@@ -48,15 +41,8 @@ internal static class ExactTestSamplers
     /// acc-ode (eq. 15): Y⁻ = √α_{t+1} (Y − (1−α_{t+1})/2 s_t(Y)),
     /// Y_{t−1} = (Y + (1−α_t)/2 s_t(Y) + (1−α_t)²/(4(1−α_{t+1})) (s_t(Y) − √α_{t+1} s_{t+1}(Y⁻)))/√α_t.
     /// </summary>
-    public sealed class AccOde : Sampler
+    public sealed class AccOde() : Sampler("test-acc-ode", order: 2, evaluationsPerStep: 2, isStochastic: false)
     {
-        public override string Name => "test-acc-ode";
-
-        public override bool IsStochastic => false;
-
-        public override int EvaluationsPerStep => 2;
-
-        public override int Order => 2;
 
         public override void Step(SamplerBlock block, int t)
         {

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Diffusion.Verify.Numerics;
+using Diffusion.Verify.Numerics.Vectorization;
 using Diffusion.Verify.Targets;
 
 namespace Diffusion.Verify.Numerics.LinearAlgebra;
@@ -120,78 +121,100 @@ public static class LowRankDeterminant
 
     /// <summary>
     /// C = α A B (+ C when accumulating) for small row-major matrices: A rows × inner (row stride lda),
-    /// B inner × cols (ldb), C rows × cols (ldc). A row of C is held in up to four 8-wide accumulators, so
-    /// each broadcast A[i, l] feeds all of them; the column tail is done in scalar FMAs.
+    /// B inner × cols (ldb), C rows × cols (ldc). Each element is one chain of FMAs over the inner index
+    /// in order, then the scaling: the same in vector lanes of any width and in the scalar column tail.
     /// </summary>
     private static void Product(ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc, int rows, int inner, int cols, double alpha, bool accumulate)
     {
-        ref double ar = ref MemoryMarshal.GetReference(a);
-        ref double br = ref MemoryMarshal.GetReference(b);
-        ref double cr = ref MemoryMarshal.GetReference(c);
-        var scale = Vector512.Create(alpha);
-        int wide = cols / 8 * 8;
-        for (int i = 0; i < rows; i++)
+        switch (Simd.Width)
         {
-            ref double ai = ref Unsafe.Add(ref ar, i * lda);
-            ref double ci = ref Unsafe.Add(ref cr, i * ldc);
-            for (int j = 0; j < wide; j += 32)
-            {
-                int chunks = Math.Min(4, (wide - j) / 8);
-                Vector512<double> s0 = default, s1 = default, s2 = default, s3 = default;
-                ref double bl = ref Unsafe.Add(ref br, j);
-                for (int l = 0; l < inner; l++)
-                {
-                    var ail = Vector512.Create(Unsafe.Add(ref ai, l));
-                    s0 = Vector512.FusedMultiplyAdd(ail, Vector512.LoadUnsafe(ref bl), s0);
-                    if (chunks > 1)
-                    {
-                        s1 = Vector512.FusedMultiplyAdd(ail, Vector512.LoadUnsafe(ref bl, 8), s1);
-                        if (chunks > 2)
-                        {
-                            s2 = Vector512.FusedMultiplyAdd(ail, Vector512.LoadUnsafe(ref bl, 16), s2);
-                            if (chunks > 3)
-                            {
-                                s3 = Vector512.FusedMultiplyAdd(ail, Vector512.LoadUnsafe(ref bl, 24), s3);
-                            }
-                        }
-                    }
-
-                    bl = ref Unsafe.Add(ref bl, ldb);
-                }
-
-                Store(s0 * scale, ref Unsafe.Add(ref ci, j), accumulate);
-                if (chunks > 1)
-                {
-                    Store(s1 * scale, ref Unsafe.Add(ref ci, j + 8), accumulate);
-                }
-
-                if (chunks > 2)
-                {
-                    Store(s2 * scale, ref Unsafe.Add(ref ci, j + 16), accumulate);
-                }
-
-                if (chunks > 3)
-                {
-                    Store(s3 * scale, ref Unsafe.Add(ref ci, j + 24), accumulate);
-                }
-            }
-
-            for (int j = wide; j < cols; j++)
-            {
-                double sum = 0;
-                for (int l = 0; l < inner; l++)
-                {
-                    sum = Math.FusedMultiplyAdd(Unsafe.Add(ref ai, l), Unsafe.Add(ref br, (l * ldb) + j), sum);
-                }
-
-                sum *= alpha;
-                Unsafe.Add(ref ci, j) = accumulate ? sum + Unsafe.Add(ref ci, j) : sum;
-            }
+            case SimdWidth.Vector512: SmallProduct<Width512, Vector512<double>>.Run(a, lda, b, ldb, c, ldc, rows, inner, cols, alpha, accumulate); break;
+            case SimdWidth.Vector256: SmallProduct<Width256, Vector256<double>>.Run(a, lda, b, ldb, c, ldc, rows, inner, cols, alpha, accumulate); break;
+            case SimdWidth.Vector128: SmallProduct<Width128, Vector128<double>>.Run(a, lda, b, ldb, c, ldc, rows, inner, cols, alpha, accumulate); break;
+            default: SmallProduct<WidthScalar, double>.Run(a, lda, b, ldb, c, ldc, rows, inner, cols, alpha, accumulate); break;
         }
     }
 
-    private static void Store(Vector512<double> value, ref double destination, bool accumulate)
-        => (accumulate ? value + Vector512.LoadUnsafe(ref destination) : value).StoreUnsafe(ref destination);
+    /// <summary>
+    /// <see cref="Product"/> at one width: a row of C is held in up to four vector accumulators, so each
+    /// broadcast A[i, l] feeds all of them; the column tail is done in scalar FMAs.
+    /// </summary>
+    private static class SmallProduct<TWidth, TVector>
+        where TWidth : struct, ISimdWidth<TVector>
+        where TVector : struct
+    {
+        public static void Run(ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc, int rows, int inner, int cols, double alpha, bool accumulate)
+        {
+            int lanes = TWidth.Lanes;
+            ref double ar = ref MemoryMarshal.GetReference(a);
+            ref double br = ref MemoryMarshal.GetReference(b);
+            ref double cr = ref MemoryMarshal.GetReference(c);
+            TVector scale = TWidth.Create(alpha);
+            int wide = cols / lanes * lanes;
+            for (int i = 0; i < rows; i++)
+            {
+                ref double ai = ref Unsafe.Add(ref ar, i * lda);
+                ref double ci = ref Unsafe.Add(ref cr, i * ldc);
+                for (int j = 0; j < wide; j += 4 * lanes)
+                {
+                    int chunks = Math.Min(4, (wide - j) / lanes);
+                    TVector s0 = TWidth.Zero, s1 = TWidth.Zero, s2 = TWidth.Zero, s3 = TWidth.Zero;
+                    ref double bl = ref Unsafe.Add(ref br, j);
+                    for (int l = 0; l < inner; l++)
+                    {
+                        TVector ail = TWidth.Create(Unsafe.Add(ref ai, l));
+                        s0 = TWidth.FusedMultiplyAdd(ail, TWidth.Load(ref bl), s0);
+                        if (chunks > 1)
+                        {
+                            s1 = TWidth.FusedMultiplyAdd(ail, TWidth.Load(ref Unsafe.Add(ref bl, lanes)), s1);
+                            if (chunks > 2)
+                            {
+                                s2 = TWidth.FusedMultiplyAdd(ail, TWidth.Load(ref Unsafe.Add(ref bl, 2 * lanes)), s2);
+                                if (chunks > 3)
+                                {
+                                    s3 = TWidth.FusedMultiplyAdd(ail, TWidth.Load(ref Unsafe.Add(ref bl, 3 * lanes)), s3);
+                                }
+                            }
+                        }
+
+                        bl = ref Unsafe.Add(ref bl, ldb);
+                    }
+
+                    Store(TWidth.Multiply(s0, scale), ref Unsafe.Add(ref ci, j), accumulate);
+                    if (chunks > 1)
+                    {
+                        Store(TWidth.Multiply(s1, scale), ref Unsafe.Add(ref ci, j + lanes), accumulate);
+                    }
+
+                    if (chunks > 2)
+                    {
+                        Store(TWidth.Multiply(s2, scale), ref Unsafe.Add(ref ci, j + (2 * lanes)), accumulate);
+                    }
+
+                    if (chunks > 3)
+                    {
+                        Store(TWidth.Multiply(s3, scale), ref Unsafe.Add(ref ci, j + (3 * lanes)), accumulate);
+                    }
+                }
+
+                for (int j = wide; j < cols; j++)
+                {
+                    double sum = 0;
+                    for (int l = 0; l < inner; l++)
+                    {
+                        sum = Math.FusedMultiplyAdd(Unsafe.Add(ref ai, l), Unsafe.Add(ref br, (l * ldb) + j), sum);
+                    }
+
+                    sum *= alpha;
+                    Unsafe.Add(ref ci, j) = accumulate ? sum + Unsafe.Add(ref ci, j) : sum;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(TVector value, ref double destination, bool accumulate)
+            => TWidth.Store(accumulate ? TWidth.Add(value, TWidth.Load(ref destination)) : value, ref destination);
+    }
 
     /// <summary>
     /// out[i·stride + offset + j] = rows_i · columns_j for i &lt; r, j &lt; c (each set contiguous, d apart), by the

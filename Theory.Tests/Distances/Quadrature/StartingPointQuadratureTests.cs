@@ -224,15 +224,8 @@ public sealed class StartingPointQuadratureTests(ITestOutputHelper output)
     /// Y_{t−1} = Y_t/√α_t − c_t s_t(Y_t), c_t = √(1−ᾱ_t) (√(1−ᾱ_{t−1}) − √(1−ᾱ_t)/√α_t), with
     /// J = (I − c_t √α_t ∇s) / √α_t.
     /// </summary>
-    private sealed class DdimForTest : Sampler
+    private sealed class DdimForTest() : Sampler("ddim-test", order: 1, evaluationsPerStep: 1, isStochastic: false)
     {
-        public override string Name => "ddim-test";
-
-        public override bool IsStochastic => false;
-
-        public override int EvaluationsPerStep => 1;
-
-        public override int Order => 1;
 
         public override void Step(SamplerBlock block, int t)
         {
