@@ -60,7 +60,7 @@ public static class ReportBuilder
         }
 
         Analysis analysis = Analysis.Of(allRows);
-        AtomicFile.WriteText(Path.Combine(directory, "summary.md"), Summary(analysis, figures));
+        AtomicFile.WriteText(Path.Combine(directory, "summary.md"), Summary(analysis, figures) + DimensionExponentTable.Markdown(allRows));
         return analysis;
     }
 
