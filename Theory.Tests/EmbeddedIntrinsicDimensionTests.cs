@@ -138,7 +138,7 @@ public sealed class EmbeddedIntrinsicDimensionTests(ITestOutputHelper output)
     {
         const int d = 100_000;
         Sampler sampler = SamplerCatalog.Get(samplerName);
-        NoiseSchedule schedule = new ScheduleSpec("logsnr").Build(256);
+        NoiseSchedule schedule = new ScheduleSpec("logsnr").Build(128);
         DistanceReport Evaluate(int dimension)
         {
             var target = new EmbeddedMixture(Bimodal, dimension, 0.0, seed: 2);
