@@ -63,7 +63,7 @@ public static class ReportBuilder
 
         Analysis analysis = Analysis.Of(allRows, registry);
         var claimFigures = ClaimFigures(directory, analysis);
-        AtomicFile.WriteText(Path.Combine(directory, "summary.md"), Summary(analysis, figures, claimFigures));
+        AtomicFile.WriteText(Path.Combine(directory, "summary.md"), Summary(analysis, figures, claimFigures) + DimensionExponentTable.Markdown(allRows));
         return analysis;
     }
 

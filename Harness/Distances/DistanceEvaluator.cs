@@ -26,7 +26,9 @@ public static class DistanceEvaluator
         {
             DistanceMethod.Exact => ExactGaussianEvaluator.Evaluate(request.Sampler, request.Schedule, EigenbasisLaw((GaussianTarget)request.Target), request.Start),
             DistanceMethod.Quadrature => Quadrature(request),
-            DistanceMethod.DensityMonteCarlo => DensityMonteCarloEvaluator.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
+            DistanceMethod.DensityMonteCarlo => request.Target is EmbeddedMixture embedded && request.ScoreIsExact
+                ? EmbeddedCoreDensityMonteCarlo.Evaluate(request.Sampler, request.Schedule, embedded, request.SamplingOptions)
+                : DensityMonteCarloEvaluator.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
             DistanceMethod.Samples => SampleDistance.Evaluate(request.Sampler, request.Schedule, request.Score, request.Target, request.SamplingOptions),
             _ => throw new InvalidSpecificationException("method", DistanceMethods.Name(method), "not available in this build"),
         };
@@ -51,9 +53,14 @@ public static class DistanceEvaluator
                 return "quadrature on embedded targets needs the exact score (the split relies on it)";
             }
 
-            return !request.Sampler.IsStochastic || embedded.Core is IsotropicMixture { Dimension: 1 }
+            if (request.Sampler.IsStochastic)
+            {
+                return embedded.Core is IsotropicMixture { Dimension: 1 } ? "" : "quadrature for stochastic samplers on embedded targets needs a 1-D isotropic-mixture core";
+            }
+
+            return embedded.CoreDimension <= 2
                 ? ""
-                : "quadrature for stochastic samplers on embedded targets needs a 1-D isotropic-mixture core";
+                : $"quadrature on embedded targets needs a 1-D or 2-D mixture core (core dimension {embedded.CoreDimension}: use density-mc on the core)";
         }
 
         if (request.Sampler.IsStochastic)
@@ -96,6 +103,11 @@ public static class DistanceEvaluator
     /// <summary>The most precise method that applies: exact, then quadrature, then density-mc or samples.</summary>
     public static DistanceMethod Choose(EvaluationRequest request)
     {
+        if (UnresolvedEmbedded(request) is { Length: > 0 } unresolved)
+        {
+            throw new InvalidSpecificationException("method", "auto", unresolved);
+        }
+
         foreach (DistanceMethod m in new[] { DistanceMethod.Exact, DistanceMethod.Quadrature, DistanceMethod.DensityMonteCarlo, DistanceMethod.Samples })
         {
             if (WhyNot(request, m).Length == 0)
@@ -106,6 +118,17 @@ public static class DistanceEvaluator
 
         throw new InvalidSpecificationException("method", "auto", $"no evaluator applies to {request.Sampler.Name} on {request.Target.Description}");
     }
+
+    /// <summary>
+    /// Stochastic samplers on an embedded target whose core the density propagation cannot take (k &gt; 1, or a
+    /// non-isotropic core): no exact route exists in this build, and sample-based bounds in the ambient d
+    /// (up to 10⁵) are neither affordable nor resolving. auto says so rather than pick a method that would
+    /// report a floor; a user may still force <c>samples</c>.
+    /// </summary>
+    private static string UnresolvedEmbedded(EvaluationRequest request) =>
+        request.Target is EmbeddedMixture embedded && request.Sampler.IsStochastic && request.ScoreIsExact && QuadratureApplies(request).Length > 0
+            ? $"unresolved: no exact evaluator for the stochastic sampler {request.Sampler.Name} on an embedded target with a {embedded.CoreDimension}-D {(embedded.Core is IsotropicMixture ? "isotropic" : "non-isotropic")} core (the core law needs a density propagation in k dimensions, available for a 1-D isotropic-mixture core only); force --method samples for sample-based lower bounds"
+            : "";
 
     /// <summary>Empty when the method applies; otherwise the reason it does not.</summary>
     public static string WhyNot(EvaluationRequest request, DistanceMethod method) => method switch

@@ -13,7 +13,11 @@ public sealed class DiagonalGaussianScore : IScore
     private readonly double[] _means;
     private readonly double[] _eigenvalues;
 
-    public DiagonalGaussianScore(IReadOnlyList<double> means, IReadOnlyList<double> eigenvalues)
+    /// <param name="allowZeroEigenvalues">
+    /// Accept λ_j = 0 (data exactly on a subspace, e.g. the complement of an embedded target with σ⊥² = 0):
+    /// v_j = 1 − ᾱ is then positive at every level ᾱ &lt; 1, which is every level a sampler visits.
+    /// </param>
+    public DiagonalGaussianScore(IReadOnlyList<double> means, IReadOnlyList<double> eigenvalues, bool allowZeroEigenvalues = false)
     {
         if (means.Count != eigenvalues.Count || means.Count < 1)
         {
@@ -27,7 +31,7 @@ public sealed class DiagonalGaussianScore : IScore
                 throw new InvalidSpecificationException($"gaussian.means[{j}]", means[j].ToString("R"), "a mean must be finite");
             }
 
-            if (!double.IsFinite(eigenvalues[j]) || eigenvalues[j] <= 0)
+            if (!double.IsFinite(eigenvalues[j]) || eigenvalues[j] < 0 || (eigenvalues[j] == 0 && !allowZeroEigenvalues))
             {
                 throw new InvalidSpecificationException($"gaussian.eigenvalues[{j}]", eigenvalues[j].ToString("R"), "an eigenvalue must be finite and positive");
             }

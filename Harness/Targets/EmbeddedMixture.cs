@@ -6,15 +6,23 @@ using Diffusion.Verify.Numerics.LinearAlgebra;
 namespace Diffusion.Verify.Targets;
 
 /// <summary>
-/// A mixture on an r-dimensional subspace (r = 1 or 2) of ℝ^d with isotropic spread σ⊥² off it
-/// (DESIGN §3): q_0 = law(U V + σ⊥ (I − UUᵀ) Z), V ~ core, Z ~ N(0, I_d), so that
-/// q_t(x) = q_t^U(Uᵀx) · N(w; 0, v⊥ I_{d−r}) with w = x − UUᵀx and v⊥ = ᾱ σ⊥² + 1 − ᾱ.
+/// A mixture on an r-dimensional subspace (r = k, the intrinsic dimension, 1 ≤ r ≤ <see cref="MaxCoreDimension"/>)
+/// of ℝ^d with isotropic spread σ⊥² ≥ 0 off it (DESIGN §3, §6): q_0 = law(U V + σ⊥ (I − UUᵀ) Z), V ~ core,
+/// Z ~ N(0, I_d), so that q_t(x) = q_t^U(Uᵀx) · N(w; 0, v⊥ I_{d−r}) with w = x − UUᵀx and v⊥ = ᾱ σ⊥² + 1 − ᾱ.
 /// Score, Jacobian and determinant split the same way; everything but the dense Jacobian is O(d r).
+/// σ⊥² = 0 puts the data exactly on the subspace: q_0 has no density in ℝ^d, but every q_t with ᾱ &lt; 1
+/// does (v⊥ = 1 − ᾱ &gt; 0), which is all the samplers and evaluators use (levels t ≥ 1).
 /// </summary>
 public sealed class EmbeddedMixture : IDiffusedTarget
 {
     /// <summary>Largest ambient dimension accepted (the split makes cost linear in d).</summary>
     public const int MaxDimension = 10_000_000;
+
+    /// <summary>
+    /// Largest core dimension accepted: the per-point core algebra (r×r Jacobians, stack buffers) is O(r²)–O(r³),
+    /// and evaluators beyond r = 2 use density-mc on the core, whose cost grows with r only through it.
+    /// </summary>
+    public const int MaxCoreDimension = 64;
 
     private readonly double[] _basis;
     private readonly double[] _basisVectors;
@@ -36,9 +44,9 @@ public sealed class EmbeddedMixture : IDiffusedTarget
         CheckShape(core, dimension);
         int r = core.Dimension;
         int d = dimension;
-        if (!double.IsFinite(complementVariance) || complementVariance <= 0)
+        if (!double.IsFinite(complementVariance) || complementVariance < 0)
         {
-            throw new InvalidSpecificationException("complementVariance", complementVariance.ToString("R"), "σ⊥² must be finite and positive");
+            throw new InvalidSpecificationException("complementVariance", complementVariance.ToString("R"), "σ⊥² must be finite and ≥ 0 (0: the data lie exactly on the subspace)");
         }
 
         if (basis.Length != d * r)
@@ -85,10 +93,10 @@ public sealed class EmbeddedMixture : IDiffusedTarget
     /// <summary>The r-dimensional mixture q^U on the subspace, in the coordinates u = Uᵀx.</summary>
     public IDiffusedTarget Core { get; }
 
-    /// <summary>r = dim of the subspace (1 or 2).</summary>
+    /// <summary>r = k, the dimension of the subspace (the data's intrinsic dimension).</summary>
     public int CoreDimension { get; }
 
-    /// <summary>σ⊥², the data variance in every direction orthogonal to U.</summary>
+    /// <summary>σ⊥² ≥ 0, the data variance in every direction orthogonal to U (0: data on the subspace).</summary>
     public double ComplementVariance { get; }
 
     /// <summary>U, d×r row-major (column j = basis vector j).</summary>
@@ -99,6 +107,24 @@ public sealed class EmbeddedMixture : IDiffusedTarget
 
     /// <summary>v⊥(ᾱ) = ᾱ σ⊥² + 1 − ᾱ, the variance of q_t in every direction orthogonal to U.</summary>
     public double ComplementDiffusedVariance(double alphaBar) => alphaBar * ComplementVariance + (1.0 - alphaBar);
+
+    /// <summary>v⊥(ᾱ), refusing ᾱ = 1 with σ⊥² = 0 (data on the subspace: q_0 has no density off it).</summary>
+    private double PositiveComplementVariance(double alphaBar)
+    {
+        double v = ComplementDiffusedVariance(alphaBar);
+        if (Dimension == CoreDimension)
+        {
+            // No complement: any positive value gives it zero weight (its terms carry the factor d − r = 0 or cancel).
+            return v > 0 ? v : 1.0;
+        }
+
+        if (!(v > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(alphaBar), alphaBar, $"v⊥ = ᾱσ⊥² + 1 − ᾱ = {v:R}: with σ⊥² = {ComplementVariance:R} the law at this level has no density off the subspace (use levels with ᾱ < 1)");
+        }
+
+        return v;
+    }
 
     /// <summary>u = Uᵀx.</summary>
     public void Project(ReadOnlySpan<double> x, Span<double> u)
@@ -118,9 +144,14 @@ public sealed class EmbeddedMixture : IDiffusedTarget
 
     private static void CheckShape(IDiffusedTarget core, int dimension)
     {
-        if (core.Dimension is < 1 or > 2)
+        if (core.Dimension is < 1 or > MaxCoreDimension)
         {
-            throw new InvalidSpecificationException("core", $"dimension {core.Dimension}", "the core of an embedded mixture must have dimension 1 or 2");
+            throw new InvalidSpecificationException("core", $"dimension {core.Dimension}", $"the core of an embedded mixture must have dimension 1 to {MaxCoreDimension}");
+        }
+
+        if (core is EmbeddedMixture)
+        {
+            throw new InvalidSpecificationException("core", core.Description, "the core must be a mixture (gmm, gaussian or random-gmm), not another embedded target");
         }
 
         if (dimension < core.Dimension || dimension > MaxDimension)
@@ -135,7 +166,7 @@ public sealed class EmbeddedMixture : IDiffusedTarget
     {
         Span<double> u = stackalloc double[CoreDimension];
         Project(x, u);
-        double vPerp = ComplementDiffusedVariance(alphaBar);
+        double vPerp = PositiveComplementVariance(alphaBar);
         return Core.LogDensity(u, alphaBar) + ComplementLogDensity(ComplementSquaredNorm(x, u), vPerp);
     }
 
@@ -153,7 +184,7 @@ public sealed class EmbeddedMixture : IDiffusedTarget
         }
 
         Core.ScoreBlock(u, rows, alphaBar, coreScore, coreScratch, logDensity.IsEmpty ? default : coreLogDensity);
-        double vPerp = ComplementDiffusedVariance(alphaBar);
+        double vPerp = PositiveComplementVariance(alphaBar);
         for (int row = 0; row < rows; row++)
         {
             Span<double> sr = score.Slice(row * d, d);
@@ -189,7 +220,7 @@ public sealed class EmbeddedMixture : IDiffusedTarget
         Span<double> a = stackalloc double[r];
         Project(x, u);
         Core.Jacobian(u, alphaBar, m);
-        double inverseVPerp = 1.0 / ComplementDiffusedVariance(alphaBar);
+        double inverseVPerp = 1.0 / PositiveComplementVariance(alphaBar);
         for (int j = 0; j < r; j++)
         {
             m[j * r + j] += inverseVPerp;
@@ -226,7 +257,7 @@ public sealed class EmbeddedMixture : IDiffusedTarget
         int r = CoreDimension;
         Span<double> u = stackalloc double[r];
         Project(x, u);
-        double inverseVPerp = 1.0 / ComplementDiffusedVariance(alphaBar);
+        double inverseVPerp = 1.0 / PositiveComplementVariance(alphaBar);
         destination.Reset(inverseVPerp, r, sharedFactors: true);
         Span<double> core = destination.Core;
         Core.Jacobian(u, alphaBar, core);
@@ -244,7 +275,7 @@ public sealed class EmbeddedMixture : IDiffusedTarget
     {
         Span<double> u = stackalloc double[CoreDimension];
         Project(x, u);
-        double ratio = scale / ComplementDiffusedVariance(alphaBar);
+        double ratio = scale / PositiveComplementVariance(alphaBar);
         double complement = Math.Abs(ratio) < 0.5 ? Elementary.Log1P(-ratio) : Math.Log(Math.Abs(1.0 - ratio));
         return (Dimension - CoreDimension) * complement + Core.LogAbsDetIdentityPlusScaledJacobian(u, alphaBar, scale);
     }

@@ -13,7 +13,11 @@ public sealed class GaussianLaw
     private readonly double[] _means;
     private readonly double[] _variances;
 
-    public GaussianLaw(IReadOnlyList<double> means, IReadOnlyList<double> variances)
+    /// <param name="allowZeroVariances">
+    /// Accept a zero variance (a data law concentrated on a subspace: the complement of an embedded target with
+    /// σ⊥² = 0). Only as a data law: its diffused laws (<see cref="Diffused(double, double)"/>, ᾱ &lt; 1) are proper.
+    /// </param>
+    public GaussianLaw(IReadOnlyList<double> means, IReadOnlyList<double> variances, bool allowZeroVariances = false)
     {
         if (means.Count != variances.Count || means.Count < 1)
         {
@@ -29,7 +33,7 @@ public sealed class GaussianLaw
                 throw new InvalidSpecificationException($"gaussian.means[{j}]", means[j].ToString("R"), "a mean must be finite");
             }
 
-            if (!double.IsFinite(variances[j]) || variances[j] <= 0)
+            if (!double.IsFinite(variances[j]) || variances[j] < 0 || (variances[j] == 0 && !allowZeroVariances))
             {
                 throw new InvalidSpecificationException($"gaussian.variances[{j}]", variances[j].ToString("R"), "a variance must be finite and positive");
             }

@@ -39,7 +39,7 @@ public static class GaussianPathKl
             weight[i] = groups.Multiplicity(i);
         }
 
-        var score = new DiagonalGaussianScore(means, eigenvalues);
+        var score = new DiagonalGaussianScore(means, eigenvalues, allowZeroEigenvalues: true);
         double error = 0;
 
         double startTerm = 0;

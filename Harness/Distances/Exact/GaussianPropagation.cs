@@ -107,7 +107,7 @@ public static class GaussianPropagation
             starts[(2 * g) + i] = 1.0;
         }
 
-        var score = new DiagonalGaussianScore(probeMeans, probeEigenvalues);
+        var score = new DiagonalGaussianScore(probeMeans, probeEigenvalues, allowZeroEigenvalues: true);
         SampleSet run = SamplerRunner.RunFrom(sampler, schedule, score, starts, accumulateLogDeterminant: false, blockSize: 1, maxDegreeOfParallelism: 1);
         ReadOnlySpan<double> y = run.Sample(0);
 
@@ -128,7 +128,7 @@ public static class GaussianPropagation
     private static (double[] Means, double[] Variances) Stochastic(Sampler sampler, NoiseSchedule schedule, double[] means, double[] eigenvalues, (double[] Means, double[] Variances) startLaw)
     {
         int g = means.Length;
-        var score = new DiagonalGaussianScore(means, eigenvalues);
+        var score = new DiagonalGaussianScore(means, eigenvalues, allowZeroEigenvalues: true);
         var mean = (double[])startLaw.Means.Clone();
         var variance = (double[])startLaw.Variances.Clone();
         for (int t = schedule.Steps; t >= 2; t--)

@@ -31,13 +31,14 @@ public sealed record EmbeddedCombinationComplement(
 
     public static EmbeddedCombinationComplement Compute(Sampler sampler, NoiseSchedule schedule, double complementVariance, StartDistribution start)
     {
-        if (!double.IsFinite(complementVariance) || complementVariance <= 0)
+        if (!double.IsFinite(complementVariance) || complementVariance < 0)
         {
-            throw new InvalidSpecificationException("complementVariance", complementVariance.ToString("R"), "σ⊥² must be finite and positive");
+            throw new InvalidSpecificationException("complementVariance", complementVariance.ToString("R"), "σ⊥² must be finite and ≥ 0");
         }
 
-        var gaussian = new IsotropicMixture([1.0], [[0.0]], [complementVariance]);
-        SampleSet run = SamplerRunner.RunFrom(sampler, schedule, new ExactScore(gaussian), [0.0, 1.0], accumulateLogDeterminant: false, maxDegreeOfParallelism: 1);
+        // The exact score of N(0, σ⊥²): −x/v⊥(ᾱ); σ⊥² = 0 (data on the subspace) is fine at every level ᾱ < 1.
+        var gaussian = new DiagonalGaussianScore([0.0], [complementVariance], allowZeroEigenvalues: true);
+        SampleSet run = SamplerRunner.RunFrom(sampler, schedule, gaussian, [0.0, 1.0], accumulateLogDeterminant: false, maxDegreeOfParallelism: 1);
         double offset = run.Output[0];
         double slope = run.Output[1] - run.Output[0];
         int steps = schedule.Steps;

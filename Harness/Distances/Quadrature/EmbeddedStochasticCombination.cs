@@ -28,7 +28,7 @@ public static class EmbeddedStochasticCombination
 
         int m = target.Dimension - 1;
         double sigma2 = target.ComplementVariance;
-        ExactGaussianEvaluation complement = ExactGaussianEvaluator.Analyse(sampler, schedule, new GaussianLaw([0.0], [sigma2]), start);
+        ExactGaussianEvaluation complement = ExactGaussianEvaluator.Analyse(sampler, schedule, new GaussianLaw([0.0], [sigma2], allowZeroVariances: true), start);
         double samplerVariance = complement.Output.Output.Variance(0);
         double targetVariance = schedule.AlphaBar(1) * sigma2 + schedule.OneMinusAlphaBar(1);
         double eta = Numerics.Elementary.ExpM1(Math.Log(samplerVariance) - Math.Log(targetVariance));
