@@ -22,8 +22,8 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// </summary>
 public static class BenchCommand
 {
-    private const int Dimension = 64;
-    private const int Components = 8;
+    private const int ReferenceDimension = 64;
+    private const int ReferenceComponents = 8;
 
     public static Command Create(CancellationToken cancellation)
     {
@@ -31,13 +31,22 @@ public static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "number of steps", HelpName = "T", DefaultValueFactory = _ => 200 }.Between(2, 1_000_000);
         var memory = new Option<bool>("--memory") { Description = "also stream N = 10⁶ samples in d = 1000 and report the peak working set" };
         var sweep = new Option<bool>("--sweep") { Description = "throughput over d ∈ {16, 64, 256, 1024} × K ∈ {2, 8, 32} instead of the reference workload" };
-        var command = new Command("bench", "Throughput of the reference workload (acc-ode, exact score, random mixture d = 64)") { samples, steps, memory, sweep };
-        command.SetAction(parse => Run(parse.GetValue(samples), parse.GetValue(steps), parse.GetValue(memory), parse.GetValue(sweep), cancellation));
+        var dimension = new Option<int>("--dimension") { Description = "dimension d of the random mixture", HelpName = "d", DefaultValueFactory = _ => ReferenceDimension }.Between(1, 100_000);
+        var components = new Option<int>("--components") { Description = "number K of its isotropic components", HelpName = "K", DefaultValueFactory = _ => ReferenceComponents }.Between(1, 10_000);
+        var plain = new Option<bool>("--plain") { Description = "only the plain acc-ode throughput (no ln|det J| workload, no quadrature evals); what benchmarks/peers compares" };
+        var command = new Command("bench", "Throughput of the reference workload (acc-ode, exact score, random mixture d = 64, K = 8)") { samples, steps, memory, sweep, dimension, components, plain };
+        command.SetAction(parse => Run(
+            new BenchSize(parse.GetValue(samples), parse.GetValue(steps), parse.GetValue(dimension), parse.GetValue(components)),
+            parse.GetValue(memory), parse.GetValue(sweep), parse.GetValue(plain), cancellation));
         return command;
     }
 
-    public static int Run(int n, int steps, bool memory, bool sweep, CancellationToken cancellation)
+    /// <summary>The workload's size: samples, steps, dimension and components.</summary>
+    public readonly record struct BenchSize(int Samples, int Steps, int Dimension, int Components);
+
+    public static int Run(BenchSize size, bool memory, bool sweep, bool plain, CancellationToken cancellation)
     {
+        (int n, int steps) = (size.Samples, size.Steps);
 
         Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, " +
             $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, " +
@@ -49,7 +58,7 @@ public static class BenchCommand
             return 0;
         }
 
-        IDiffusedTarget target = RandomGaussianMixture.Create(Dimension, Components, 2.0, CovarianceForm.Isotropic, seed: 7, variance: 0.25);
+        IDiffusedTarget target = RandomGaussianMixture.Create(size.Dimension, size.Components, 2.0, CovarianceForm.Isotropic, seed: 7, variance: 0.25);
         NoiseSchedule schedule = Li2024Schedule.Create(steps, 2, 6);
         var sampler = new AccOdeSampler();
         var score = new ExactScore(target);
@@ -63,9 +72,14 @@ public static class BenchCommand
             Thread.Sleep(300);
         }
 
-        Throughput("acc-ode exact-score", sampler, schedule, score, target, n, steps, logDeterminant: false, cancellation);
+        Throughput("acc-ode exact-score", sampler, schedule, score, target, size, logDeterminant: false, cancellation);
+        if (plain)
+        {
+            return 0;
+        }
+
         int logDetSamples = Math.Max(1, n / 20);
-        Throughput("acc-ode exact-score + ln|det J|", sampler, schedule, score, target, logDetSamples, steps, logDeterminant: true, cancellation);
+        Throughput("acc-ode exact-score + ln|det J|", sampler, schedule, score, target, size with { Samples = logDetSamples }, logDeterminant: true, cancellation);
 
         IDiffusedTarget bimodal = new IsotropicMixture([0.3, 0.7], [[-2.0], [1.5]], [0.09, 0.36]);
         NoiseSchedule quadratureSchedule = Li2024Schedule.Create(1000, 2, 6);
@@ -118,19 +132,20 @@ public static class BenchCommand
         return (2 * (ScoreFlops(d, k) + (3.0 * k * d))) + (2.0 * n * n * d) + (2.0 * ((2.0 * k * k * k) + (3.0 * k * k * n))) + (2.0 * n * n * n / 3);
     }
 
-    private static void Throughput(string label, Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, int n, int steps, bool logDeterminant, CancellationToken cancellation)
+    private static void Throughput(string label, Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, BenchSize size, bool logDeterminant, CancellationToken cancellation)
     {
+        (int n, int steps) = (size.Samples, size.Steps);
         (double samplesPerSecond, double samplesPerCpuSecond, double busy) = Measure(sampler, schedule, score, target, n, logDeterminant, cancellation);
         double rate = samplesPerSecond * (steps - 1);
         double cpuRate = samplesPerCpuSecond * (steps - 1);
         double seconds = n / samplesPerSecond;
         double cpuSeconds = n / samplesPerCpuSecond;
-        double flopsPerStep = StepFlops(Dimension, Components) + (logDeterminant ? LogDeterminantFlops(Dimension, Components) : 0);
+        double flopsPerStep = StepFlops(size.Dimension, size.Components) + (logDeterminant ? LogDeterminantFlops(size.Dimension, size.Components) : 0);
 
         // Wall-clock rates depend on what else the machine runs; the rate per CPU-second is what one core
         // delivers while this process has it (the runs are embarrassingly parallel over blocks).
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label} d={Dimension} K={Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s = {100 * rate * flopsPerStep / 1e9 / PeakGflops():F0} % of peak ({seconds:F2} s wall); " +
+            $"{label} d={size.Dimension} K={size.Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s = {100 * rate * flopsPerStep / 1e9 / PeakGflops():F0} % of peak ({seconds:F2} s wall); " +
             $"per CPU-second {cpuRate:0.00e+00} sample-steps, {cpuRate * flopsPerStep / 1e9:F1} GFLOP ({cpuSeconds:F2} CPU s, {busy:F2} cores busy; {flopsPerStep:F0} flop per sample-step)"));
     }
 

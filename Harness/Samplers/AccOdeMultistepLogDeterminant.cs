@@ -116,12 +116,14 @@ internal sealed class AccOdeMultistepLogDeterminant
             }
 
             int r = row.Rank;
-            Span<double> small = Small((2 * r * m) + (3 * r * r));
+            // work holds P̂C (r × m) first, then r × r matrices: the rank m can exceed the basis size r when
+            // the Jacobian's columns are linearly dependent (e.g. an embedded core with k = d).
+            Span<double> small = Small((2 * r * m) + (2 * r * r) + (r * Math.Max(r, m)));
             Span<double> left = small[..(r * m)];
             Span<double> right = small.Slice(r * m, r * m);
             Span<double> lambda = small.Slice(2 * r * m, r * r);
             Span<double> product = small.Slice((2 * r * m) + (r * r), r * r);
-            Span<double> work = small.Slice((2 * r * m) + (2 * r * r), r * r);
+            Span<double> work = small.Slice((2 * r * m) + (2 * r * r), r * Math.Max(r, m));
 
             // P̂ = BᵀP, Q̂ = BᵀQ (r × m, entry [a, j] = ⟨b_a, column j⟩)
             row.Project(jacobian, left, right);
@@ -157,7 +159,7 @@ internal sealed class AccOdeMultistepLogDeterminant
                     work[(a * r) + a] += row.M;
                 }
 
-                logDet[i] = ((d - r) * Math.Log(Math.Abs(row.M))) + DenseLu.LogAbsDeterminant(work, r);
+                logDet[i] = ((d - r) * Math.Log(Math.Abs(row.M))) + DenseLu.LogAbsDeterminant(work[..(r * r)], r);
             }
         }
     }

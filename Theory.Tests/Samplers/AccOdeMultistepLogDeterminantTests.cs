@@ -17,7 +17,7 @@ public sealed class AccOdeMultistepLogDeterminantTests(ITestOutputHelper output)
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
-        foreach (string kind in new[] { "isotropic", "isotropic-large", "isotropic-k1", "gaussian", "embedded-r1", "embedded-r2", "scaled", "bias", "oscillatory", "oscillatory-embedded", "scaled-of-oscillatory" })
+        foreach (string kind in new[] { "isotropic", "isotropic-large", "isotropic-k1", "gaussian", "embedded-r1", "embedded-r2", "isotropic-k6-in-d3", "embedded-k4-in-d4-on-subspace", "scaled", "bias", "oscillatory", "oscillatory-embedded", "scaled-of-oscillatory" })
         {
             data.Add(kind, 12);
         }

@@ -2,8 +2,7 @@
 # Installs the peers from Debian's packages, builds the harness, and runs both interleaved:
 #   benchmarks/peers/run.sh [--runs R] [--sweep | --sizes d,K[,N[,T]] ...] [--threads n]
 # One table: implementation, sample-steps/s (median of R runs), GFLOP/s (bench's flop model), harness ÷ it.
-# HARNESS_SIZE_FLAGS='--dimension {d} --components {k}' (or whatever `bench` accepts) lets the harness run
-# at sizes other than the reference one. Exit 1 when the peers' checksums or the harness cross-check disagree.
+# The harness runs as `bench --dimension d --components K --plain` at every size. Exit 1 when the peers' checksums or the harness cross-check disagree.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"

@@ -30,6 +30,9 @@ internal static class JacobianTestScores
             "gaussian" => Exact(GaussianTarget.Isotropic(9, 0.3, draws.Normals(9))),
             "embedded-r1" => Exact(new EmbeddedMixture(Isotropic(1, 3), 11, 0.4, seed: 2)),
             "embedded-r2" => Exact(new EmbeddedMixture(Isotropic(2, 3), 12, 1.7, seed: 3)),
+            // More Jacobian columns than dimensions (rank m > d): the subspace recursion's basis stops at d.
+            "isotropic-k6-in-d3" => Exact(Isotropic(3, 6)),
+            "embedded-k4-in-d4-on-subspace" => Exact(new EmbeddedMixture(Isotropic(4, 6), 4, 0.0, seed: 7)),
             "scaled" => new ScaledScore(Exact(Isotropic(10, 3)), 0.08),
             "bias" => new BiasScore(Exact(Isotropic(10, 4)), 0.3, seed: 5),
             "oscillatory" => new OscillatoryScore(Exact(Isotropic(10, 3)), 0.2, 3.0, seed: 9),
