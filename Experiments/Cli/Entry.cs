@@ -20,9 +20,10 @@ public static class Entry
     public const int Contradicted = 1;
     public const int BadInput = 2;
     public const int NumericalFailure = 3;
+    public const int InternalError = 4;
     public const int Cancelled = 130;
 
-    private const string ExitCodes = "Exit codes: 0 ok, 1 a claim contradicted (verify), 2 bad input, 3 numerical failure, 130 cancelled.";
+    private const string ExitCodes = "Exit codes: 0 ok, 1 a claim contradicted (verify), 2 bad input, 3 numerical failure, 4 internal error (a bug: please report it), 130 cancelled.";
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation, bool interactive = false)
     {
@@ -157,7 +158,12 @@ public static class Entry
                 error.WriteLine($"error: {e.Message}");
                 return BadInput;
             default:
-                return null;
+                // A bug, not bad input: one line that names it, and the trace only on request, so that logs
+                // and scripts still read one message per run.
+                string frame = e.StackTrace?.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+                error.WriteLine($"internal error: {e.GetType().Name}: {e.Message} ({frame}); please report it" +
+                    (Environment.GetEnvironmentVariable("DIFFUSION_VERIFY_TRACE") == "1" ? $"\n{e}" : "; DIFFUSION_VERIFY_TRACE=1 prints the trace"));
+                return InternalError;
         }
     }
 }
