@@ -14,6 +14,9 @@ public sealed partial record ResultRow
 
     public int D { get; init; }
 
+    /// <summary>The intrinsic dimension of the data (<see cref="Targets.IDiffusedTarget.IntrinsicDimension"/>): D, or k for data on a k-dimensional subspace.</summary>
+    public int K { get; init; }
+
     public string Schedule { get; init; } = "";
 
     public string Sampler { get; init; } = "";

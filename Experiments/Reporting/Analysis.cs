@@ -89,7 +89,11 @@ public sealed class Analysis
 
             foreach ((Series s, int t) in dimensionSeries.Where(x => x.Series.Sampler == claim.Sampler && x.Series.Metric == claim.Metric && x.Series.HasExactScore))
             {
-                DimensionAssessment a = DimensionAssessment.Assess(s.Points(r => r.D), claim.A.Value);
+                // A bound in the intrinsic dimension k (C d^a k^b) grows like d^(a+b) where the data fill ℝ^d (k = d),
+                // like d^a where they lie on a fixed k-dimensional subspace.
+                bool intrinsicGrowsWithD = s.Rows.Select(r => r.K).Distinct().Count() > 1;
+                double exponent = claim.A.Value + (claim.IntrinsicDimension is { IsKnown: true } k && intrinsicGrowsWithD ? k.Value : 0);
+                DimensionAssessment a = DimensionAssessment.Assess(s.Points(r => r.D), exponent);
                 dimensions.Add(new DimensionVerdict(claim, s.Experiment, s.Schedule, t, !claim.IsProvedFor(s.ScheduleKind), a));
             }
         }

@@ -93,7 +93,7 @@ public static class ReportBuilder
     public static string DimensionTable(Analysis analysis)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| claim (source) | experiment | schedule | T | measured exponent b [95 %] | bound's a | verdict | what it says |");
+        sb.AppendLine("| claim (source) | experiment | schedule | T | measured exponent b [95 %] | bound's exponent in d (a, plus k's where the data fill ℝ^d) | verdict | what it says |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (DimensionVerdict d in analysis.Dimensions)
         {

@@ -96,6 +96,8 @@ public sealed class EmbeddedMixture : IDiffusedTarget
     /// <summary>r = k, the dimension of the subspace (the data's intrinsic dimension).</summary>
     public int CoreDimension { get; }
 
+    public int IntrinsicDimension => ComplementVariance == 0 ? CoreDimension : Dimension;
+
     /// <summary>σ⊥² ≥ 0, the data variance in every direction orthogonal to U (0: data on the subspace).</summary>
     public double ComplementVariance { get; }
 

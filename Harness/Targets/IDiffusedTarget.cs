@@ -12,6 +12,13 @@ public interface IDiffusedTarget
     /// <summary>Ambient dimension d.</summary>
     int Dimension { get; }
 
+    /// <summary>
+    /// The dimension of the set the data fill: <see cref="Dimension"/> for targets with a density in ℝ^d, the core
+    /// dimension k of an embedded mixture whose complement variance is 0 (data exactly on a k-dimensional subspace).
+    /// Claims stated in the intrinsic dimension are judged in d only where it stays fixed as d grows.
+    /// </summary>
+    int IntrinsicDimension => Dimension;
+
     /// <summary>Short description for tables, e.g. "gmm(K=2,d=1,isotropic)".</summary>
     string Description { get; }
 

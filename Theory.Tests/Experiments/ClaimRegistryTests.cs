@@ -70,4 +70,29 @@ public class ClaimRegistryTests
         var e = Assert.Throws<InvalidSpecificationException>(() => ClaimRegistry.Parse(json, "claims.json:$"));
         Assert.Equal("claims.json:$.claims[1].id", e.Field);
     }
+
+    [Theory]
+    [InlineData("\"metric\": \"tv\",", "\"metric\": \"tv\", \"colour\": 1,", "$.claims[0].colour")]
+    [InlineData("\"p\": { \"value\": 2,", "\"p\": { \"value\": -2,", "$.claims[0].p.value")]
+    public void ValidateRefusesABadClaimsFileWithExitTwoNamingThePath(string find, string replace, string path)
+    {
+        string directory = Directory.CreateTempSubdirectory("dv-claims-").FullName;
+        try
+        {
+            string file = Path.Combine(directory, "claims.json");
+            File.WriteAllText(file, Valid.Replace(find, replace, StringComparison.Ordinal));
+            var output = new StringWriter();
+            var error = new StringWriter();
+            int code = Diffusion.Verify.Experiments.Cli.Entry.Run(["validate", file], output, error, CancellationToken.None);
+            Assert.Equal(2, code);
+            Assert.Contains($"claims.json:{path}", error.ToString(), StringComparison.Ordinal);
+
+            File.WriteAllText(file, Valid);
+            Assert.Equal(0, Diffusion.Verify.Experiments.Cli.Entry.Run(["validate", file], new StringWriter(), new StringWriter(), CancellationToken.None));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

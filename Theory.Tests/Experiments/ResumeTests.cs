@@ -157,7 +157,9 @@ public sealed class ResumeTests : IDisposable
         // ...and half a journal line.
         File.AppendAllText(PointJournal.PathFor(csv), "point 0123456789abcdef small|gmm(K=2,d=1,isot");
 
-        Resume(config, "torn", "resuming: 3 of 8 points finished; dropped 1 unfinished point(s)");
+        // Points run concurrently, so more than 3 may have finished before the cancellation reached the workers.
+        Assert.InRange(done.Count, 3, 7);
+        Resume(config, "torn", $"resuming: {done.Count} of 8 points finished; dropped 1 unfinished point(s)");
         AssertSameRows(reference, directory, "small");
         Assert.True(PointJournal.Read(csv)!.IsComplete);
     }

@@ -22,6 +22,33 @@ public static class DensityMonteCarloEvaluator
         }
 
         int n = options.Samples;
+        double[] logRatio = LogRatios(sampler, schedule, score, target, options);
+        var tv = new MeanAccumulator();
+        var klPq = new MeanAccumulator();
+        var klQp = new MeanAccumulator();
+        foreach (double l in logRatio)
+        {
+            tv.Add(l < 0 ? -Elementary.ExpM1(l) : 0.0);
+            klPq.Add(Remainders.ExpM1MinusX(l));
+            klQp.Add(Remainders.XExpXMinusExpM1(l));
+        }
+
+        return new DistanceReport(
+            tv.Estimate(),
+            klPq.Estimate(),
+            klQp.Estimate(),
+            null,
+            DistanceMethod.DensityMonteCarlo,
+            n);
+    }
+
+    /// <summary>
+    /// ln r = ln q_1(Y_1) − ln p_1(Y_1) at each sample, p_1 from the start density and the accumulated ln|det J|
+    /// (the sampler must be deterministic); indexed by sample, so independent of block size and thread count.
+    /// </summary>
+    internal static double[] LogRatios(Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, SamplingOptions options)
+    {
+        int n = options.Samples;
         int d = target.Dimension;
         var logRatio = new double[n];
         double alphaBarStart = schedule.AlphaBar(schedule.Steps);
@@ -47,22 +74,6 @@ public static class DensityMonteCarloEvaluator
                 }
             });
 
-        var tv = new MeanAccumulator();
-        var klPq = new MeanAccumulator();
-        var klQp = new MeanAccumulator();
-        foreach (double l in logRatio)
-        {
-            tv.Add(l < 0 ? -Elementary.ExpM1(l) : 0.0);
-            klPq.Add(Remainders.ExpM1MinusX(l));
-            klQp.Add(Remainders.XExpXMinusExpM1(l));
-        }
-
-        return new DistanceReport(
-            tv.Estimate(),
-            klPq.Estimate(),
-            klQp.Estimate(),
-            null,
-            DistanceMethod.DensityMonteCarlo,
-            n);
+        return logRatio;
     }
 }

@@ -41,29 +41,7 @@ public static class EmbeddedCoreDensityMonteCarlo
 
         double eta = complement.RelativeExcess;
         int n = options.Samples;
-        var logRatio = new double[n];
-        double alphaBarStart = schedule.AlphaBar(schedule.Steps);
-        double alphaBarEnd = schedule.AlphaBar(1);
-        double gaussianNormaliser = -0.5 * k * Math.Log(2 * Math.PI);
-        SamplerRunner.Stream(
-            sampler,
-            schedule,
-            new ExactScore(core),
-            core,
-            options with { KeepStart = true, AccumulateLogDeterminant = true },
-            (in FinishedBlock block) =>
-            {
-                for (int i = 0; i < block.Rows; i++)
-                {
-                    ReadOnlySpan<double> start = block.Start.Slice(i * k, k);
-                    double logStart = options.Start == StartDistribution.Gaussian
-                        ? gaussianNormaliser - 0.5 * System.Numerics.Tensors.TensorPrimitives.Dot(start, start)
-                        : core.LogDensity(start, alphaBarStart);
-                    double logP = logStart - block.LogDeterminant[i];
-                    double logQ = core.LogDensity(block.Output.Slice(i * k, k), alphaBarEnd);
-                    logRatio[block.FirstSampleIndex + i] = logQ - logP;
-                }
-            });
+        double[] logRatio = DensityMonteCarloEvaluator.LogRatios(sampler, schedule, new ExactScore(core), core, options);
 
         var tv = new MeanAccumulator();
         var corePq = new MeanAccumulator();
