@@ -86,7 +86,12 @@ public sealed record RateAssessment(
         var windowE = localE.Skip(start).ToList();
         double drift = (localE[m - 1].Slope - localE[m - 2].Slope) / Math.Log2(localE[m - 1].X / localE[m - 2].X);
 
-        SlopeInterval asStated = SlopeIntervals.Fit(window, LogFactorG, windowG, SlopeIntervals.Limit(localG), seed)!.Value;
+        // g = ln e + p ln T − q ln ln T bends by q / ln T even on an exact power law, so a straight line through
+        // a long settled run reports g's average slope over that run, not its slope at the largest T, which is
+        // what decides whether g stays bounded: the as-stated slope is fitted on the last 3 points of the window
+        // (the strict rate, whose local slopes have settled, on the whole window).
+        int tail = Math.Max(0, window.Count - 3);
+        SlopeInterval asStated = SlopeIntervals.Fit(window.Skip(tail).ToList(), LogFactorG, windowG.Skip(tail).ToList(), SlopeIntervals.Limit(localG), seed)!.Value;
         SlopeInterval strict = SlopeIntervals.Fit(window, _ => 0, windowE, SlopeIntervals.Limit(localE), seed)!.Value;
 
         Verdict verdict = asStated.Lower > 0
