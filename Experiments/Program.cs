@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Diffusion.Verify.Experiments.Cli;
 
-// Exit codes: 0 ok, 1 a claim contradicted (verify), 2 bad input, 3 numerical failure, 130 cancelled.
+// Exit codes: 0 ok, 1 a theorem contradicted as stated (verify), 2 bad input, 3 numerical failure, 4 internal error, 130 cancelled.
 // SIGINT (Ctrl-C) and SIGTERM (what Slurm sends before killing a job) cancel cleanly: the point in flight
 // is abandoned, finished points stay on disk. A second signal terminates at once.
 using var cancellation = new CancellationTokenSource();

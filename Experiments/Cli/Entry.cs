@@ -12,7 +12,7 @@ namespace Diffusion.Verify.Experiments.Cli;
 /// The command line without the process around it: Program.cs wires the console and signals to it, and
 /// tests call it in-process. Commands and their options are declared once, in each command's Create
 /// (System.CommandLine), which gives --help / -h per command, --version and completion.
-/// Exit codes: 0 ok, 1 a claim contradicted (verify), 2 bad input, 3 numerical failure, 130 cancelled.
+/// Exit codes: 0 ok, 1 a theorem contradicted as stated (verify), 2 bad input, 3 numerical failure, 130 cancelled.
 /// </summary>
 public static class Entry
 {
@@ -23,7 +23,7 @@ public static class Entry
     public const int InternalError = 4;
     public const int Cancelled = 130;
 
-    private const string ExitCodes = "Exit codes: 0 ok, 1 a claim contradicted (verify), 2 bad input, 3 numerical failure, 4 internal error (a bug: please report it), 130 cancelled.";
+    private const string ExitCodes = "Exit codes: 0 ok, 1 a theorem contradicted as stated (verify), 2 bad input, 3 numerical failure, 4 internal error (a bug: please report it), 130 cancelled.";
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation, bool interactive = false)
     {

@@ -11,7 +11,7 @@ public static class VerifyCommand
     public static Command Create(Terminal terminal)
     {
         var directory = new Argument<string>("DIR") { Description = "a results directory" };
-        var command = new Command("verify", "Print the verdict table; exit 1 if a claim is contradicted") { directory };
+        var command = new Command("verify", "Print the verdict tables; exit 1 if a theorem is contradicted as stated (proved-for schedule, known log power)") { directory };
         command.SetAction(parse => Run(parse.GetValue(directory)!, terminal));
         return command;
     }
