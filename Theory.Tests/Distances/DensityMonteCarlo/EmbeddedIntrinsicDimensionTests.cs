@@ -12,6 +12,7 @@ namespace Diffusion.Verify.Theory.Tests;
 /// Issue 12: embedded targets with a core of any dimension k and complement variance σ⊥² ≥ 0, evaluated by the
 /// core (quadrature for k ≤ 2, density-mc beyond) combined with the complement's exact radial law.
 /// </summary>
+[Collection(AllocationMeasurement.Name)]
 public sealed class EmbeddedIntrinsicDimensionTests(ITestOutputHelper output)
 {
     private static readonly string[] Deterministic = ["ddim-type", "ddim", "acc-ode", "acc-ode-ms", "dpm-solver-2"];
