@@ -25,10 +25,12 @@ public static class FigureWriter
         {
             written.AddRange(DimensionFigures(directory, experiment, title, series));
         }
-        else
+        else if (rows.Select(r => r.T).Distinct().Count() > 1)
         {
             written.AddRange(StepFigures(directory, experiment, title, series));
         }
+
+        // One T and one d (e.g. one k of a k-sweep): nothing to draw; the values enter the summary's tables.
 
         return written;
     }
