@@ -72,6 +72,16 @@ def sample(y, table, means, log_weights, variances):
                 x[j] = (x[j] + half_beta * s[j] + correction * (s[j] - root_alpha_next * s_minus[j])) * inverse_root_alpha
 
 
+def instruction_set():
+    """The LLVM target CPU and the widest vector registers in the compiled score kernel's assembly
+    (zmm: AVX-512, ymm: AVX/AVX2, xmm only: SSE), read from the code itself rather than from flags."""
+    import numba
+    assembly = "".join(score.inspect_asm().values()) + "".join(sample.inspect_asm().values())
+    widest = "zmm" if "%zmm" in assembly else "ymm" if "%ymm" in assembly else "xmm"
+    cpu = numba.config.CPU_NAME or "host"
+    return f"llvm-{cpu},widest-{widest}"
+
+
 def main():
     means, log_weights, variances, y = workload.inputs(args.d, args.k, args.n)
     if args.write_target:
@@ -81,7 +91,7 @@ def main():
     sample(warm, table[:2].copy(), warm_means, warm_weights, warm_variances)
     with workload.Clock() as clock:
         sample(y, table, means, log_weights, variances)
-    workload.report("numba", args, y, clock.seconds)
+    workload.report("numba", args, y, clock.seconds, isa=instruction_set())
 
 
 main()

@@ -40,7 +40,7 @@ def main():
             minus = root_alpha_next * (y - half_beta_next * s)
             s_minus = score(minus, abar_next, means, mean_norms2, log_weights, variances)
             y = (y + half_beta * s + correction * (s - root_alpha_next * s_minus)) * inverse_root_alpha
-    workload.report("numpy", args, y, clock.seconds)
+    workload.report("numpy", args, y, clock.seconds, isa=workload.blas_kernel())
 
 
 main()

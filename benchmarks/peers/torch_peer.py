@@ -26,6 +26,13 @@ def score(x, alpha_bar, means, mean_norms2, log_weights, variances):
     return root * (wv @ means) - wv.sum(dim=1, keepdim=True) * x
 
 
+def capability():
+    """ATen's vectorised kernels (DEFAULT, AVX2 or AVX512, chosen at start-up; ATEN_CPU_CAPABILITY caps it)
+    and the BLAS behind its matrix products."""
+    line = next((l for l in torch.__config__.show().splitlines() if "CPU capability usage" in l), "")
+    return f"aten-{line.split(':')[-1].strip() or '?'},{workload.blas_kernel()}"
+
+
 def main():
     means, log_weights, variances, start = workload.inputs(args.d, args.k, args.n)
     if args.write_target:
@@ -42,7 +49,7 @@ def main():
             minus = root_alpha_next * (y - half_beta_next * s)
             s_minus = score(minus, abar_next, means, mean_norms2, log_weights, variances)
             y = (y + half_beta * s + correction * (s - root_alpha_next * s_minus)) * inverse_root_alpha
-    workload.report("pytorch", args, y.numpy(), clock.seconds)
+    workload.report("pytorch", args, y.numpy(), clock.seconds, isa=capability())
 
 
 main()

@@ -84,8 +84,9 @@ def step_flops(d, k):
     return 2 * score + 10.0 * d
 
 
-def report(name, args, output, seconds):
-    """One line run.sh parses: rate, GFLOP/s, checksums, and the statistics `sample` prints."""
+def report(name, args, output, seconds, isa="?"):
+    """One line run.sh parses: rate, GFLOP/s, checksums, the statistics `sample` prints, and what
+    instruction set the peer's compiled code actually used (isa=..., no spaces)."""
     output = np.asarray(output, dtype=np.float64)
     sample_steps = args.n * (args.steps - 1)
     rate = sample_steps / seconds
@@ -103,7 +104,20 @@ def report(name, args, output, seconds):
           f"seconds={seconds:.3f} checksum_sq={float(np.sum(output * output)):.15e} "
           f"checksum_abs={float(np.sum(np.abs(output))):.15e} "
           f"meanOfMeans={mean_of_means:.10g} meanOfVariances={mean_of_variances:.10g} "
-          f"seMeans={se_means:.3g} seVariances={se_variances:.3g}", flush=True)
+          f"seMeans={se_means:.3g} seVariances={se_variances:.3g} isa={isa}", flush=True)
+
+
+def blas_kernel():
+    """The BLAS that NumPy (and, through libblas.so.3, PyTorch) calls and the kernel it chose:
+    'openblas-Haswell', 'openblas-Cooperlake', ... or the library's name when it is not OpenBLAS."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "unknown-blas(no-threadpoolctl)"
+    for info in threadpoolctl.threadpool_info():
+        if info.get("user_api") == "blas":
+            return f"{info.get('internal_api')}-{info.get('architecture') or '?'}"
+    return "no-blas-found"
 
 
 def write_target(path, means, variances):
