@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Diffusion.Verify.Randomness;
 using Diffusion.Verify.Numerics.LinearAlgebra;
+using Diffusion.Verify.Numerics.Vectorization;
 
 namespace Diffusion.Verify.Targets;
 
@@ -63,7 +64,9 @@ public sealed class IsotropicMixture : IDiffusedTarget
         }
 
         _variances = variances.ToArray();
-        _paddedComponents = (k + 7) / 8 * 8;
+        // Whole vectors of the width in use cover K̃; a wider pad would only add vectors of padding, whose
+        // weights are exactly 0 and leave every sum and maximum unchanged, so K̃ does not change any result.
+        _paddedComponents = (k + Simd.Lanes - 1) / Simd.Lanes * Simd.Lanes;
         _description = description;
     }
 
@@ -88,7 +91,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
     public double LogDensity(ReadOnlySpan<double> x, double alphaBar)
     {
         Span<double> scratch = RowScratch(alphaBar, out ScoreChunkLayout layout);
-        return ScoreChunk(x, 1, alphaBar, default, scratch, layout, out _);
+        return ScoreChunk(x, 1, alphaBar, default, scratch, layout, withLogDensity: true, out _);
     }
 
     /// <summary>A per-thread one-row scratch with the constants of level ᾱ in place and the chunk area cleared.</summary>
@@ -108,7 +111,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
     /// <summary>
     /// Rows go in chunks of up to 16 (so x stays in L1 between passes), each in three passes: |x|² and
     /// the K dot products x·μ_k (a 4-components-per-pass kernel), then per row the logits and a
-    /// log-sum-exp softmax 8 components at a time, then s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k in one pass over
+    /// log-sum-exp softmax a vector of components at a time, then s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k in one pass over
     /// d. Passes over many independent rows let the CPU overlap one row's latency chain with the next
     /// row's work; nothing in a row's arithmetic depends on the others. Everything that depends only on ᾱ
     /// is computed once per call; nothing is allocated.
@@ -121,7 +124,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
         for (int first = 0; first < rows; first += chunk)
         {
             int n = Math.Min(chunk, rows - first);
-            double lse = ScoreChunk(x.Slice(first * d, n * d), n, alphaBar, score.Slice(first * d, n * d), scratch, layout, out _);
+            double lse = ScoreChunk(x.Slice(first * d, n * d), n, alphaBar, score.Slice(first * d, n * d), scratch, layout, withLogDensity: !logDensity.IsEmpty, out _);
             if (!logDensity.IsEmpty)
             {
                 logDensity[first] = lse;
@@ -279,17 +282,17 @@ public sealed class IsotropicMixture : IDiffusedTarget
     private void PosteriorWeights(ReadOnlySpan<double> x, double alphaBar, Span<double> weights, out double kappa)
     {
         Span<double> scratch = RowScratch(alphaBar, out ScoreChunkLayout layout);
-        ScoreChunk(x, 1, alphaBar, default, scratch, layout, out kappa);
+        ScoreChunk(x, 1, alphaBar, default, scratch, layout, withLogDensity: false, out kappa);
         scratch.Slice(layout.Weights, Components).CopyTo(weights);
     }
 
     /// <summary>Rows per chunk of <see cref="ScoreBlock"/>: 16 rows of d = 64 are 8 KiB, well inside L1.</summary>
     private const int ChunkRows = 16;
 
-    // Scratch layout, in slots of K̃ = K rounded up to a multiple of 8: five per-level constant vectors,
+    // Scratch layout, in slots of K̃ = K rounded up to a multiple of the vector width: five per-level constant vectors,
     // then per chunk row a weight vector and a coefficient vector, then three per-row scalars. The padding
     // components have 1/v = 0, √ᾱ/v = 0 and logit constant −∞, so their weights are exactly 0 and whole
-    // 8-wide vectors can be used for the per-row softmax.
+    // vectors can be used for the per-row softmax.
 
     private int ScratchFor(int chunk) => (ScoreChunkLayout.LevelSlots * _paddedComponents) + (chunk * ((2 * _paddedComponents) + 3));
 
@@ -331,16 +334,16 @@ public sealed class IsotropicMixture : IDiffusedTarget
 
     /// <summary>
     /// For n ≤ chunk rows: per row the posterior weights w_k, the score coefficients w_k √ᾱ / v_k,
-    /// κ = Σ_k w_k / v_k and ln q_t(x) into the chunk area, and the score into <paramref name="score"/>
-    /// unless it is empty. Logits are ln π_k − ½ d ln(2π v_k) − |x − √ᾱ μ_k|² / (2 v_k) with the squared
+    /// κ = Σ_k w_k / v_k and (when <paramref name="withLogDensity"/>) ln q_t(x) into the chunk area, and the
+    /// score into <paramref name="score"/> unless it is empty. Logits are ln π_k − ½ d ln(2π v_k) − |x − √ᾱ μ_k|² / (2 v_k) with the squared
     /// distance formed as |x|² − 2√ᾱ x·μ_k + ᾱ|μ_k|² and clamped at 0 against cancellation.
-    /// Returns ln q_t of row 0 and its κ.
+    /// Returns ln q_t of row 0 (its largest logit without <paramref name="withLogDensity"/>) and its κ.
     /// </summary>
-    private double ScoreChunk(ReadOnlySpan<double> x, int n, double alphaBar, Span<double> score, Span<double> scratch, ScoreChunkLayout layout, out double kappa0)
+    private double ScoreChunk(ReadOnlySpan<double> x, int n, double alphaBar, Span<double> score, Span<double> scratch, ScoreChunkLayout layout, bool withLogDensity, out double kappa0)
     {
         ref double s = ref MemoryMarshal.GetReference(scratch);
         IsotropicMixtureKernel.ScoreChunk(
-            ref MemoryMarshal.GetReference(x), n, Dimension, _means, Components, _paddedComponents, alphaBar, ref s, layout, ref MemoryMarshal.GetReference(score), withScore: !score.IsEmpty);
+            ref MemoryMarshal.GetReference(x), n, Dimension, _means, Components, _paddedComponents, alphaBar, ref s, layout, ref MemoryMarshal.GetReference(score), withScore: !score.IsEmpty, withLogDensity);
         kappa0 = Unsafe.Add(ref s, layout.Kappa);
         return Unsafe.Add(ref s, layout.LogNormaliser);
     }

@@ -46,14 +46,14 @@ internal static class IsotropicMixtureKernel
     }
 
     /// <inheritdoc cref="IsotropicMixtureKernel{TWidth, TVector}.ScoreChunk"/>
-    public static void ScoreChunk(ref double x, int n, int d, ReadOnlySpan<double> means, int components, int paddedComponents, double alphaBar, ref double scratch, in ScoreChunkLayout layout, ref double score, bool withScore)
+    public static void ScoreChunk(ref double x, int n, int d, ReadOnlySpan<double> means, int components, int paddedComponents, double alphaBar, ref double scratch, in ScoreChunkLayout layout, ref double score, bool withScore, bool withLogDensity)
     {
         switch (Simd.Width)
         {
-            case SimdWidth.Vector512: IsotropicMixtureKernel<Width512, Vector512<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
-            case SimdWidth.Vector256: IsotropicMixtureKernel<Width256, Vector256<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
-            case SimdWidth.Vector128: IsotropicMixtureKernel<Width128, Vector128<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
-            default: IsotropicMixtureKernel<WidthScalar, double>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
+            case SimdWidth.Vector512: IsotropicMixtureKernel<Width512, Vector512<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore, withLogDensity); break;
+            case SimdWidth.Vector256: IsotropicMixtureKernel<Width256, Vector256<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore, withLogDensity); break;
+            case SimdWidth.Vector128: IsotropicMixtureKernel<Width128, Vector128<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore, withLogDensity); break;
+            default: IsotropicMixtureKernel<WidthScalar, double>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore, withLogDensity); break;
         }
     }
 
@@ -72,7 +72,7 @@ internal static class IsotropicMixtureKernel
 
 /// <summary>
 /// Offsets in an isotropic mixture's scratch: five per-level constant vectors of K̃ (K padded to a
-/// multiple of 8) at slots 0–4 × K̃, then a chunk's per-row weights and coefficients (K̃ each) and three
+/// multiple of the vector width) at slots 0–4 × K̃, then a chunk's per-row weights and coefficients (K̃ each) and three
 /// per-row scalars.
 /// </summary>
 internal readonly record struct ScoreChunkLayout(int Weights, int Coefficients, int SquaredNorm, int Kappa, int LogNormaliser)
@@ -137,9 +137,16 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(0.5));
         p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0));
         p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0));
-        TVector half = TWidth.Floor(TWidth.Multiply(n, TWidth.Create(0.5)));
-        TVector rest = TWidth.Subtract(n, half);
-        return TWidth.Multiply(TWidth.Multiply(p, TWidth.PowerOfTwo(half)), TWidth.PowerOfTwo(rest));
+
+        // Where n ≤ −1076 (x clamped at −746, padding components at −∞), p·2ⁿ < 2⁻¹⁰⁷⁵ rounds to +0. Such
+        // lanes are scaled by 2⁰ and then cleared instead: letting the multiply underflow gives the same +0
+        // but costs a microcode assist on x86 (measured 4× the whole exponential's time on this project's
+        // AMD EPYC), and at K = 2 most lanes are padding.
+        TVector zero = TWidth.LessThan(n, TWidth.Create(-1075.5));
+        TVector scale = TWidth.AndNot(n, zero);
+        TVector half = TWidth.Floor(TWidth.Multiply(scale, TWidth.Create(0.5)));
+        TVector rest = TWidth.Subtract(scale, half);
+        return TWidth.AndNot(TWidth.Multiply(TWidth.Multiply(p, TWidth.PowerOfTwo(half)), TWidth.PowerOfTwo(rest)), zero);
     }
 
     /// <summary>g = a μ + b x, each element fma(b, x, a μ) (lane-wise: the same at every width).</summary>
@@ -444,13 +451,13 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
 
     /// <summary>
     /// For n ≤ chunk rows: per row the posterior weights w_k, the score coefficients w_k √ᾱ / v_k,
-    /// κ = Σ_k w_k / v_k and ln q_t(x) into the chunk area of the scratch, and (when
-    /// <paramref name="withScore"/>) the score s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k. Logits are
+    /// κ = Σ_k w_k / v_k and (when <paramref name="withLogDensity"/>; else the largest logit) ln q_t(x) into
+    /// the chunk area of the scratch, and (when <paramref name="withScore"/>) the score s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k. Logits are
     /// ln π_k − ½ d ln(2π v_k) − |x − √ᾱ μ_k|² / (2 v_k) with the squared distance formed as
     /// |x|² − 2√ᾱ x·μ_k + ᾱ|μ_k|² and clamped at 0 against cancellation. The level constants must be in the
     /// scratch's first five slots.
     /// </summary>
-    public static void ScoreChunk(ref double x0, int n, int d, ReadOnlySpan<double> means, int k, int kp, double alphaBar, ref double s, in ScoreChunkLayout layout, ref double score, bool withScore)
+    public static void ScoreChunk(ref double x0, int n, int d, ReadOnlySpan<double> means, int k, int kp, double alphaBar, ref double s, in ScoreChunkLayout layout, ref double score, bool withScore, bool withLogDensity)
     {
         int lanes = TWidth.Lanes;
         int row = 0;
@@ -468,7 +475,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         }
 
         // The softmax in three passes over the rows, each short enough that the CPU keeps several rows'
-        // latency chains (the exponential above all) in flight at once. K̃ is a multiple of 8, so whole
+        // latency chains (the exponential above all) in flight at once. K̃ is a multiple of the lane count, so whole
         // vectors cover it at every width; padding components have weight exactly 0.
         ref double inverseVariance = ref Unsafe.Add(ref s, ScoreChunkLayout.InverseVarianceSlot * kp);
         ref double halfInverseVariance = ref Unsafe.Add(ref s, ScoreChunkLayout.HalfInverseVarianceSlot * kp);
@@ -524,7 +531,10 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             }
 
             Unsafe.Add(ref s, layout.Kappa + r) = TWidth.Sum(kappaSum);
-            Unsafe.Add(ref s, layout.LogNormaliser + r) += Math.Log(sum);
+            if (withLogDensity)
+            {
+                Unsafe.Add(ref s, layout.LogNormaliser + r) += Math.Log(sum);
+            }
         }
 
         if (withScore)

@@ -47,6 +47,12 @@ internal interface ISimdWidth<TVector>
     /// <summary>The larger of a and b; either when equal or one is NaN (the platform's instruction).</summary>
     static abstract TVector MaxNative(TVector a, TVector b);
 
+    /// <summary>All bits set in the lanes where a &lt; b, zero elsewhere (false for NaN).</summary>
+    static abstract TVector LessThan(TVector a, TVector b);
+
+    /// <summary>a with the bits of <paramref name="mask"/> cleared: a where the mask lane is zero, +0 where it is all ones.</summary>
+    static abstract TVector AndNot(TVector a, TVector mask);
+
     /// <summary>Round to nearest, ties to even.</summary>
     static abstract TVector Round(TVector x);
 

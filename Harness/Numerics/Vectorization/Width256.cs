@@ -44,6 +44,12 @@ internal readonly struct Width256 : ISimdWidth<Vector256<double>>
     public static Vector256<double> MaxNative(Vector256<double> a, Vector256<double> b) => Vector256.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> LessThan(Vector256<double> a, Vector256<double> b) => Vector256.LessThan(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> AndNot(Vector256<double> a, Vector256<double> mask) => Vector256.AndNot(a, mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> Round(Vector256<double> x) => Vector256.Round(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -42,6 +42,12 @@ internal readonly struct WidthScalar : ISimdWidth<double>
     public static double MaxNative(double a, double b) => Math.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double LessThan(double a, double b) => a < b ? BitConverter.Int64BitsToDouble(-1L) : 0.0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double AndNot(double a, double mask) => BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(a) & ~BitConverter.DoubleToInt64Bits(mask));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Round(double x) => Math.Round(x, MidpointRounding.ToEven);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
