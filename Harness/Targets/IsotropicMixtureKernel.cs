@@ -227,11 +227,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         TWidth.Sum4(a0, a1, a2, a3, ref norms);
         if (i < d)
         {
-            for (int row = 0; row < 4; row++)
-            {
-                ref double xr = ref Unsafe.Add(ref x, row * d);
-                Unsafe.Add(ref norms, row) = Tail(ref xr, ref xr, i, d, Unsafe.Add(ref norms, row));
-            }
+            NormsTail(ref x, d, i, ref norms);
         }
     }
 
@@ -242,9 +238,41 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// shares a pass with or on the blocking.
     /// </summary>
     public static void DotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int stride)
+        => DotsWithRows4From(0, ref x, d, means, components, ref dots, stride);
+
+    /// <summary>
+    /// <see cref="SquaredNorms4"/> and <see cref="DotsWithRows4"/> together: the squared norms ride along in
+    /// the first register block of components (4 more accumulators; at 256 bits 8 + 4 + 3 of 16
+    /// registers), so x is read once for both instead of twice. Each norm and dot product is computed by
+    /// exactly the sequence of the separate kernels, so the results are bit for bit theirs.
+    /// </summary>
+    public static void NormsAndDotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int stride, ref double norms)
     {
         ref double m = ref MemoryMarshal.GetReference(means);
-        int k = 0;
+        int first = TWidth.WideRegisterBlocks ? 4 : 2;
+        if (components < first)
+        {
+            SquaredNorms4(ref x, d, ref norms);
+            DotsWithRows4From(0, ref x, d, means, components, ref dots, stride);
+            return;
+        }
+
+        if (TWidth.WideRegisterBlocks)
+        {
+            NormsAndDotsBlock4x4(ref x, d, ref m, ref dots, stride, ref norms);
+        }
+        else
+        {
+            NormsAndDotsBlock4x2(ref x, d, ref m, ref dots, stride, ref norms);
+        }
+
+        DotsWithRows4From(first, ref x, d, means, components, ref dots, stride);
+    }
+
+    /// <summary><see cref="DotsWithRows4"/> for components [k, K), with the same blocks from k on.</summary>
+    private static void DotsWithRows4From(int k, ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int stride)
+    {
+        ref double m = ref MemoryMarshal.GetReference(means);
         if (TWidth.WideRegisterBlocks)
         {
             for (; k + 4 <= components; k += 4)
@@ -317,6 +345,130 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         if (i < d)
         {
             BlockTail(ref x, d, ref p0, 4, i, ref o, stride);
+        }
+    }
+
+    /// <summary><see cref="DotsBlock4x4"/> plus the 4 rows' squared norms (20 accumulators).</summary>
+    private static void NormsAndDotsBlock4x4(ref double x, int d, ref double p0, ref double o, int stride, ref double norms)
+    {
+        int lanes = TWidth.Lanes;
+        ref double p1 = ref Unsafe.Add(ref p0, d);
+        ref double p2 = ref Unsafe.Add(ref p0, 2 * d);
+        ref double p3 = ref Unsafe.Add(ref p0, 3 * d);
+        ref double x0 = ref x;
+        ref double x1 = ref Unsafe.Add(ref x, d);
+        ref double x2 = ref Unsafe.Add(ref x, 2 * d);
+        ref double x3 = ref Unsafe.Add(ref x, 3 * d);
+        TVector a00 = TWidth.Zero, a01 = TWidth.Zero, a02 = TWidth.Zero, a03 = TWidth.Zero;
+        TVector a10 = TWidth.Zero, a11 = TWidth.Zero, a12 = TWidth.Zero, a13 = TWidth.Zero;
+        TVector a20 = TWidth.Zero, a21 = TWidth.Zero, a22 = TWidth.Zero, a23 = TWidth.Zero;
+        TVector a30 = TWidth.Zero, a31 = TWidth.Zero, a32 = TWidth.Zero, a33 = TWidth.Zero;
+        TVector n0 = TWidth.Zero, n1 = TWidth.Zero, n2 = TWidth.Zero, n3 = TWidth.Zero;
+        int i = 0;
+        for (; i + lanes <= d; i += lanes)
+        {
+            TVector m0 = TWidth.Load(ref Unsafe.Add(ref p0, i));
+            TVector m1 = TWidth.Load(ref Unsafe.Add(ref p1, i));
+            TVector m2 = TWidth.Load(ref Unsafe.Add(ref p2, i));
+            TVector m3 = TWidth.Load(ref Unsafe.Add(ref p3, i));
+            TVector xv = TWidth.Load(ref Unsafe.Add(ref x0, i));
+            a00 = TWidth.FusedMultiplyAdd(xv, m0, a00);
+            a01 = TWidth.FusedMultiplyAdd(xv, m1, a01);
+            a02 = TWidth.FusedMultiplyAdd(xv, m2, a02);
+            a03 = TWidth.FusedMultiplyAdd(xv, m3, a03);
+            n0 = TWidth.FusedMultiplyAdd(xv, xv, n0);
+            xv = TWidth.Load(ref Unsafe.Add(ref x1, i));
+            a10 = TWidth.FusedMultiplyAdd(xv, m0, a10);
+            a11 = TWidth.FusedMultiplyAdd(xv, m1, a11);
+            a12 = TWidth.FusedMultiplyAdd(xv, m2, a12);
+            a13 = TWidth.FusedMultiplyAdd(xv, m3, a13);
+            n1 = TWidth.FusedMultiplyAdd(xv, xv, n1);
+            xv = TWidth.Load(ref Unsafe.Add(ref x2, i));
+            a20 = TWidth.FusedMultiplyAdd(xv, m0, a20);
+            a21 = TWidth.FusedMultiplyAdd(xv, m1, a21);
+            a22 = TWidth.FusedMultiplyAdd(xv, m2, a22);
+            a23 = TWidth.FusedMultiplyAdd(xv, m3, a23);
+            n2 = TWidth.FusedMultiplyAdd(xv, xv, n2);
+            xv = TWidth.Load(ref Unsafe.Add(ref x3, i));
+            a30 = TWidth.FusedMultiplyAdd(xv, m0, a30);
+            a31 = TWidth.FusedMultiplyAdd(xv, m1, a31);
+            a32 = TWidth.FusedMultiplyAdd(xv, m2, a32);
+            a33 = TWidth.FusedMultiplyAdd(xv, m3, a33);
+            n3 = TWidth.FusedMultiplyAdd(xv, xv, n3);
+        }
+
+        TWidth.Sum4(a00, a01, a02, a03, ref o);
+        TWidth.Sum4(a10, a11, a12, a13, ref Unsafe.Add(ref o, stride));
+        TWidth.Sum4(a20, a21, a22, a23, ref Unsafe.Add(ref o, 2 * stride));
+        TWidth.Sum4(a30, a31, a32, a33, ref Unsafe.Add(ref o, 3 * stride));
+        TWidth.Sum4(n0, n1, n2, n3, ref norms);
+        if (i < d)
+        {
+            BlockTail(ref x, d, ref p0, 4, i, ref o, stride);
+            NormsTail(ref x, d, i, ref norms);
+        }
+    }
+
+    /// <summary><see cref="DotsBlock4x2"/> plus the 4 rows' squared norms (12 accumulators, 15 of 16 registers).</summary>
+    private static void NormsAndDotsBlock4x2(ref double x, int d, ref double p0, ref double o, int stride, ref double norms)
+    {
+        int lanes = TWidth.Lanes;
+        ref double p1 = ref Unsafe.Add(ref p0, d);
+        ref double x0 = ref x;
+        ref double x1 = ref Unsafe.Add(ref x, d);
+        ref double x2 = ref Unsafe.Add(ref x, 2 * d);
+        ref double x3 = ref Unsafe.Add(ref x, 3 * d);
+        TVector a00 = TWidth.Zero, a01 = TWidth.Zero, a10 = TWidth.Zero, a11 = TWidth.Zero;
+        TVector a20 = TWidth.Zero, a21 = TWidth.Zero, a30 = TWidth.Zero, a31 = TWidth.Zero;
+        TVector n0 = TWidth.Zero, n1 = TWidth.Zero, n2 = TWidth.Zero, n3 = TWidth.Zero;
+        int i = 0;
+        for (; i + lanes <= d; i += lanes)
+        {
+            TVector m0 = TWidth.Load(ref Unsafe.Add(ref p0, i));
+            TVector m1 = TWidth.Load(ref Unsafe.Add(ref p1, i));
+            TVector xv = TWidth.Load(ref Unsafe.Add(ref x0, i));
+            a00 = TWidth.FusedMultiplyAdd(xv, m0, a00);
+            a01 = TWidth.FusedMultiplyAdd(xv, m1, a01);
+            n0 = TWidth.FusedMultiplyAdd(xv, xv, n0);
+            xv = TWidth.Load(ref Unsafe.Add(ref x1, i));
+            a10 = TWidth.FusedMultiplyAdd(xv, m0, a10);
+            a11 = TWidth.FusedMultiplyAdd(xv, m1, a11);
+            n1 = TWidth.FusedMultiplyAdd(xv, xv, n1);
+            xv = TWidth.Load(ref Unsafe.Add(ref x2, i));
+            a20 = TWidth.FusedMultiplyAdd(xv, m0, a20);
+            a21 = TWidth.FusedMultiplyAdd(xv, m1, a21);
+            n2 = TWidth.FusedMultiplyAdd(xv, xv, n2);
+            xv = TWidth.Load(ref Unsafe.Add(ref x3, i));
+            a30 = TWidth.FusedMultiplyAdd(xv, m0, a30);
+            a31 = TWidth.FusedMultiplyAdd(xv, m1, a31);
+            n3 = TWidth.FusedMultiplyAdd(xv, xv, n3);
+        }
+
+        Span<double> sums = stackalloc double[8];
+        ref double s = ref MemoryMarshal.GetReference(sums);
+        TWidth.Sum4(a00, a01, a10, a11, ref s);
+        TWidth.Sum4(a20, a21, a30, a31, ref Unsafe.Add(ref s, 4));
+        TWidth.Sum4(n0, n1, n2, n3, ref norms);
+        for (int r = 0; r < 4; r++)
+        {
+            Unsafe.Add(ref o, r * stride) = Unsafe.Add(ref s, 2 * r);
+            Unsafe.Add(ref o, (r * stride) + 1) = Unsafe.Add(ref s, (2 * r) + 1);
+        }
+
+        if (i < d)
+        {
+            BlockTail(ref x, d, ref p0, 2, i, ref o, stride);
+            NormsTail(ref x, d, i, ref norms);
+        }
+    }
+
+    /// <summary>Continues the 4 rows' squared norms with scalar FMAs over [i, d), as <see cref="SquaredNorms4"/> does.</summary>
+    private static void NormsTail(ref double x, int d, int i, ref double norms)
+    {
+        for (int row = 0; row < 4; row++)
+        {
+            ref double xr = ref Unsafe.Add(ref x, row * d);
+            Unsafe.Add(ref norms, row) = Tail(ref xr, ref xr, i, d, Unsafe.Add(ref norms, row));
         }
     }
 
@@ -463,8 +615,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         int row = 0;
         for (; row + 4 <= n; row += 4)
         {
-            SquaredNorms4(ref Unsafe.Add(ref x0, row * d), d, ref Unsafe.Add(ref s, layout.SquaredNorm + row));
-            DotsWithRows4(ref Unsafe.Add(ref x0, row * d), d, means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)), kp);
+            NormsAndDotsWithRows4(ref Unsafe.Add(ref x0, row * d), d, means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)), kp, ref Unsafe.Add(ref s, layout.SquaredNorm + row));
         }
 
         for (; row < n; row++)
