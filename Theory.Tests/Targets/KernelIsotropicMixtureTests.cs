@@ -4,10 +4,10 @@ using Xunit.Abstractions;
 namespace Diffusion.Verify.Theory.Tests;
 
 /// <summary>
-/// The blocked isotropic-mixture score kernel (4×4 register tiles, 8-wide softmax, own vector exp) against
-/// the textbook formula evaluated row by row in plain scalar code, on shapes that exercise every remainder
-/// path: d not a multiple of 8 (scalar tails), K not a multiple of 4 or 8 (padded groups), row counts not a
-/// multiple of 4 or of the 16-row chunk. And bitwise: a row's score and ln q must not depend on the block
+/// The blocked isotropic-mixture score kernel (4×4 register tiles, softmax across a vector of rows, own
+/// vector exp) against the textbook formula evaluated row by row in plain scalar code, on shapes that
+/// exercise every remainder path: d not a multiple of 8 (scalar tails), K not a multiple of 4 (leftover
+/// components), row counts not a multiple of 4, of the vector width or of the 16-row chunk. And bitwise: a row's score and ln q must not depend on the block
 /// it is evaluated in.
 /// </summary>
 public sealed class KernelIsotropicMixtureTests(ITestOutputHelper output)

@@ -37,6 +37,9 @@ internal interface ISimdWidth<TVector>
 
     static abstract TVector Multiply(TVector a, TVector b);
 
+    /// <summary>a / b, correctly rounded lane by lane.</summary>
+    static abstract TVector Divide(TVector a, TVector b);
+
     /// <summary>a·b + c with one rounding.</summary>
     static abstract TVector FusedMultiplyAdd(TVector a, TVector b, TVector c);
 

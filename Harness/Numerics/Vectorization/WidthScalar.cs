@@ -30,6 +30,9 @@ internal readonly struct WidthScalar : ISimdWidth<double>
     public static double Multiply(double a, double b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Divide(double a, double b) => a / b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double FusedMultiplyAdd(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
