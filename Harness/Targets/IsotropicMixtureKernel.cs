@@ -139,10 +139,10 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0));
         p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0));
 
-        // Where n ≤ −1076 (x clamped at −746, padding components at −∞), p·2ⁿ < 2⁻¹⁰⁷⁵ rounds to +0. Such
-        // lanes are scaled by 2⁰ and then cleared instead: letting the multiply underflow gives the same +0
-        // but costs a microcode assist on x86 (measured 4× the whole exponential's time on this project's
-        // AMD EPYC), and at K = 2 most lanes are padding.
+        // Where n ≤ −1076 (x clamped at −746: a component more than 746 nats below the best, common at
+        // K = 2 late in a run), p·2ⁿ < 2⁻¹⁰⁷⁵ rounds to +0. Such lanes are scaled by 2⁰ and then cleared
+        // instead: letting the multiply underflow gives the same +0 but costs a microcode assist on x86
+        // (measured: 4× the whole exponential's time on this project's AMD EPYC).
         TVector zero = TWidth.LessThan(n, TWidth.Create(-1075.5));
         TVector scale = TWidth.AndNot(n, zero);
         TVector half = TWidth.Floor(TWidth.Multiply(scale, TWidth.Create(0.5)));
