@@ -7,11 +7,14 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// Flops and bytes of one acc-ode sample-step (one row, two score evaluations of an isotropic mixture with
 /// d dimensions and K components), pass by pass as the kernels are written at the width in use (L lanes,
 /// B components per dot-product register block and C vectors per combination block: B = C = 2 below 512
-/// bits, 4 at 512; K̃ = K padded to L):
+/// bits, 4 at 512):
 /// <list type="bullet">
 /// <item>dot products x·μ_k with |x|² riding along: x is loaded once per component pass, P = ⌊K/B⌋ + K mod B
 /// passes (8dP bytes); each μ vector once per 4-row tile (2Kd per row);</item>
-/// <item>softmax: 13 loads or stores of K̃ doubles (logits, weights, coefficients, level constants: 104K̃);</item>
+/// <item>softmax, a vector of rows at a time: per component and row the dot product loaded and the logit
+/// stored, the logit loaded and e stored, e loaded and the weight and coefficient stored (56K), five
+/// per-level constants broadcast per component and vector of rows (40K/L), |x|² loaded and κ and the
+/// maximum stored (32);</item>
 /// <item>combination −κx + Σ c_k μ_k: x once (8d), μ once per 4-row tile (2Kd), one broadcast coefficient per
 /// component and column block (8K⌈d/(CL)⌉), the score stored (8d);</item>
 /// <item>Y_t⁻ (reads Y and s, writes Y⁻: 24d), the update (reads Y, s, s⁻, writes Y: 32d), the finite check (8d).</item>
@@ -29,10 +32,9 @@ public sealed record AccOdeTrafficModel(int Dimension, int Components, double Fl
     {
         int lanes = Simd.Lanes;
         int block = Simd.Width == SimdWidth.Vector512 ? 4 : 2;
-        int padded = (k + lanes - 1) / lanes * lanes;
         int passes = (k / block) + (k % block);
         double columnBlocks = Math.Ceiling(d / (double)(block * lanes));
-        double evaluation = (8.0 * d * passes) + (2.0 * k * d) + (104.0 * padded) + (8.0 * d) + (2.0 * k * d) + (8.0 * k * columnBlocks) + (8.0 * d);
+        double evaluation = (8.0 * d * passes) + (2.0 * k * d) + (56.0 * k) + (40.0 * k / lanes) + 32.0 + (8.0 * d) + (2.0 * k * d) + (8.0 * k * columnBlocks) + (8.0 * d);
         double l1 = (2 * evaluation) + (24.0 * d) + (32.0 * d) + (8.0 * d);
         double means = 8.0 * k * d;
         int rows = SamplingOptions.AutomaticBlockSize(d);
