@@ -12,13 +12,15 @@ using Diffusion.Verify.Targets;
 namespace Diffusion.Verify.Experiments.Commands;
 
 /// <summary>
-/// <c>bench [--n N] [--steps T] [--memory]</c>: throughput of the reference workload (acc-ode, exact score,
+/// <c>bench [--n N] [--steps T] [--memory] [--sweep] [--roofline]</c>: throughput of the reference workload (acc-ode, exact score,
 /// random-gmm d = 64, K = 8 isotropic components of variance 0.25, mean scale 2, equal weights, li2024
 /// c0 = 2, c1 = 6, Gaussian start), the same with ln|det J| accumulation, and the time of quadrature evals
 /// on the 1-D bimodal mixture at T = 1000. With --memory, also streams N = 10⁶ samples in d = 1000 and
 /// reports the peak working set. With --sweep, the acc-ode throughput over d ∈ {16, 64, 256, 1024} ×
 /// K ∈ {2, 8, 32} instead (each cell ~2·10¹⁰ flops). The SIMD path in use (<see cref="Simd.Width"/>, forced
-/// narrower by DIFFUSION_VERIFY_SIMD) and the FMA peak at that width are printed first.
+/// narrower by DIFFUSION_VERIFY_SIMD) and the FMA peak at that width are printed first. With --roofline,
+/// measured ceilings (<see cref="RooflineProbes"/>) and each size's flops and bytes per sample-step
+/// (<see cref="AccOdeTrafficModel"/>) set the throughput against what this machine can attain.
 /// </summary>
 public static class BenchCommand
 {
@@ -34,17 +36,18 @@ public static class BenchCommand
         var dimension = new Option<int>("--dimension") { Description = "dimension d of the random mixture", HelpName = "d", DefaultValueFactory = _ => ReferenceDimension }.Between(1, 100_000);
         var components = new Option<int>("--components") { Description = "number K of its isotropic components", HelpName = "K", DefaultValueFactory = _ => ReferenceComponents }.Between(1, 10_000);
         var plain = new Option<bool>("--plain") { Description = "only the plain acc-ode throughput (no ln|det J| workload, no quadrature evals); what benchmarks/peers compares" };
-        var command = new Command("bench", "Throughput of the reference workload (acc-ode, exact score, random mixture d = 64, K = 8)") { samples, steps, memory, sweep, dimension, components, plain };
+        var roofline = new Option<bool>("--roofline") { Description = "also measure this machine's FMA and L1/L2/L3 bandwidth ceilings at the SIMD width in use and set each size's acc-ode throughput against them (flops and bytes per sample-step)" };
+        var command = new Command("bench", "Throughput of the reference workload (acc-ode, exact score, random mixture d = 64, K = 8)") { samples, steps, memory, sweep, dimension, components, plain, roofline };
         command.SetAction(parse => Run(
             new BenchSize(parse.GetValue(samples), parse.GetValue(steps), parse.GetValue(dimension), parse.GetValue(components)),
-            parse.GetValue(memory), parse.GetValue(sweep), parse.GetValue(plain), cancellation));
+            parse.GetValue(memory), parse.GetValue(sweep), parse.GetValue(plain), parse.GetValue(roofline), cancellation));
         return command;
     }
 
     /// <summary>The workload's size: samples, steps, dimension and components.</summary>
     public readonly record struct BenchSize(int Samples, int Steps, int Dimension, int Components);
 
-    public static int Run(BenchSize size, bool memory, bool sweep, bool plain, CancellationToken cancellation)
+    public static int Run(BenchSize size, bool memory, bool sweep, bool plain, bool roofline, CancellationToken cancellation)
     {
         (int n, int steps) = (size.Samples, size.Steps);
 
@@ -52,9 +55,16 @@ public static class BenchCommand
             $"Vector512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, " +
             $"Vector256 {(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, .NET {Environment.Version}{MachineDetails()}");
         Console.WriteLine($"SIMD path: {Simd.Name(Simd.Width)}, {Simd.Request}; {PeakDescription()}");
+        RooflineProbes.Ceilings? ceilings = null;
+        if (roofline)
+        {
+            ceilings = RooflineProbes.Measure(cancellation);
+            Console.WriteLine(ceilings.Describe());
+        }
+
         if (sweep)
         {
-            Sweep(cancellation);
+            Sweep(ceilings, cancellation);
             return 0;
         }
 
@@ -72,7 +82,12 @@ public static class BenchCommand
             Thread.Sleep(300);
         }
 
-        Throughput("acc-ode exact-score", sampler, schedule, score, target, size, logDeterminant: false, cancellation);
+        double achieved = Throughput("acc-ode exact-score", sampler, schedule, score, target, size, logDeterminant: false, cancellation);
+        if (ceilings is not null)
+        {
+            PrintRoofline(ceilings, [(size.Dimension, size.Components, achieved)]);
+        }
+
         if (plain)
         {
             return 0;
@@ -132,7 +147,8 @@ public static class BenchCommand
         return (2 * (ScoreFlops(d, k) + (3.0 * k * d))) + (2.0 * n * n * d) + (2.0 * ((2.0 * k * k * k) + (3.0 * k * k * n))) + (2.0 * n * n * n / 3);
     }
 
-    private static void Throughput(string label, Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, BenchSize size, bool logDeterminant, CancellationToken cancellation)
+    /// <summary>Prints the throughput line; returns the GFLOP per CPU-second (one core's rate while the process has it).</summary>
+    private static double Throughput(string label, Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, BenchSize size, bool logDeterminant, CancellationToken cancellation)
     {
         (int n, int steps) = (size.Samples, size.Steps);
         (double samplesPerSecond, double samplesPerCpuSecond, double busy) = Measure(sampler, schedule, score, target, n, logDeterminant, cancellation);
@@ -147,6 +163,26 @@ public static class BenchCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{label} d={size.Dimension} K={size.Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s = {100 * rate * flopsPerStep / 1e9 / PeakGflops():F0} % of peak ({seconds:F2} s wall); " +
             $"per CPU-second {cpuRate:0.00e+00} sample-steps, {cpuRate * flopsPerStep / 1e9:F1} GFLOP ({cpuSeconds:F2} CPU s, {busy:F2} cores busy; {flopsPerStep:F0} flop per sample-step)"));
+        return cpuRate * flopsPerStep / 1e9;
+    }
+
+    /// <summary>
+    /// Per size: the flops and bytes of a sample-step (<see cref="AccOdeTrafficModel"/>), the arithmetic
+    /// intensities, where the block's working set lives, the attainable GFLOP/s of one core (the lowest of
+    /// the measured roofs) and the achieved GFLOP per CPU-second as a percentage of it and of the measured
+    /// FMA ceiling. Both sides are per core while the process has it, so a busy machine lowers neither.
+    /// </summary>
+    private static void PrintRoofline(RooflineProbes.Ceilings ceilings, IReadOnlyList<(int D, int K, double Gflops)> measured)
+    {
+        Console.WriteLine("roofline per core (acc-ode, per sample-step; bytes by the pass-by-pass model of AccOdeTrafficModel; attainable = min(FMA, flop/L1 byte × L1 GB/s, flop/block byte × GB/s of the level the block lives in); achieved = GFLOP per CPU-second):");
+        Console.WriteLine("   d    K     flop   L1 bytes   block bytes   flop/B L1   flop/B block   block in   attainable GFLOP/s (bound)   achieved   % of attainable   % of FMA");
+        foreach ((int d, int k, double gflops) in measured)
+        {
+            AccOdeTrafficModel model = AccOdeTrafficModel.For(d, k, StepFlops(d, k), ceilings.Caches.L1);
+            (double attainable, string bound, string level) = model.Attainable(ceilings);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{d,4} {k,4} {model.Flops,8:F0} {model.L1Bytes,10:F0} {model.BlockBytes,13:F0} {model.Flops / model.L1Bytes,11:F2} {model.Flops / model.BlockBytes,14:F2}   {level,8}   {attainable,9:F1} ({bound,-12})   {gflops,8:F1}   {100 * gflops / attainable,14:F0} %   {100 * gflops / ceilings.FmaGflops,6:F0} %"));
+        }
     }
 
     /// <summary>Load average and nominal clock where Linux reports them.</summary>
@@ -210,8 +246,9 @@ public static class BenchCommand
     /// T = 50): each cell runs N samples with N·49·flops ≈ 2·10¹⁰ (at least 256 samples), after a short
     /// warm-up on the same target.
     /// </summary>
-    private static void Sweep(CancellationToken cancellation)
+    private static void Sweep(RooflineProbes.Ceilings? ceilings, CancellationToken cancellation)
     {
+        var measured = new List<(int D, int K, double Gflops)>();
         const int steps = 50;
         NoiseSchedule schedule = Li2024Schedule.Create(steps, 2, 6);
         var sampler = new AccOdeSampler();
@@ -236,7 +273,13 @@ public static class BenchCommand
                 double gflops = rateSteps * flopsPerStep / 1e9;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{d,4} {k,4} {n,8}   {rateSteps,14:0.00e+00}   {gflops,7:F1}   {100 * gflops / peak,8:F0} %   {cpuRate * (steps - 1) * flopsPerStep / 1e9,15:F1}   {100 * cpuRate * (steps - 1) * flopsPerStep / 1e9 / corePeak,12:F0} %   {busy,10:F2}"));
+                measured.Add((d, k, cpuRate * (steps - 1) * flopsPerStep / 1e9));
             }
+        }
+
+        if (ceilings is not null)
+        {
+            PrintRoofline(ceilings, measured);
         }
     }
 

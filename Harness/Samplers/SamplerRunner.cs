@@ -51,7 +51,7 @@ public static class SamplerRunner
     /// Runs a deterministic sampler from given starting points Y_T (rows × d, row-major) and returns Y_1,
     /// with ln|det ∂Y_1/∂Y_T| per row when requested. Evaluators use it to integrate over starting points.
     /// </summary>
-    public static SampleSet RunFrom(Sampler sampler, NoiseSchedule schedule, IScore score, ReadOnlySpan<double> starts, bool accumulateLogDeterminant, int blockSize = 128, int maxDegreeOfParallelism = -1, CancellationToken cancellation = default)
+    public static SampleSet RunFrom(Sampler sampler, NoiseSchedule schedule, IScore score, ReadOnlySpan<double> starts, bool accumulateLogDeterminant, int blockSize = 0, int maxDegreeOfParallelism = -1, CancellationToken cancellation = default)
     {
         if (sampler.IsStochastic)
         {
@@ -93,7 +93,7 @@ public static class SamplerRunner
     private static void Stream(Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget? target, SamplingOptions options, double[]? givenStarts, BlockConsumer consume)
     {
         Validate(sampler, options, target);
-        int blockSize = options.BlockSize;
+        int blockSize = options.BlockSize > 0 ? options.BlockSize : SamplingOptions.AutomaticBlockSize(score.Dimension);
         int blocks = (int)((options.Samples + (long)blockSize - 1) / blockSize);
         var parallel = new ParallelOptions
         {
@@ -207,9 +207,9 @@ public static class SamplerRunner
             throw new InvalidSpecificationException("n", options.Samples.ToString(), "the number of samples must be at least 1");
         }
 
-        if (options.BlockSize < 1)
+        if (options.BlockSize < 0)
         {
-            throw new InvalidSpecificationException("blockSize", options.BlockSize.ToString(), "must be at least 1");
+            throw new InvalidSpecificationException("blockSize", options.BlockSize.ToString(), "must be at least 1 (or 0: chosen by dimension)");
         }
 
         if (options.Start == StartDistribution.Exact && target is null)

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Diffusion.Verify.Randomness;
 using Diffusion.Verify.Numerics.LinearAlgebra;
+using Diffusion.Verify.Numerics.Vectorization;
 
 namespace Diffusion.Verify.Targets;
 
@@ -17,7 +18,6 @@ public sealed class IsotropicMixture : IDiffusedTarget
     private readonly double[] _means;
     private readonly double[] _meanNormsSquared;
     private readonly double[] _variances;
-    private readonly int _paddedComponents;
 
 
     private readonly string? _description;
@@ -63,7 +63,6 @@ public sealed class IsotropicMixture : IDiffusedTarget
         }
 
         _variances = variances.ToArray();
-        _paddedComponents = (k + 7) / 8 * 8;
         _description = description;
     }
 
@@ -88,7 +87,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
     public double LogDensity(ReadOnlySpan<double> x, double alphaBar)
     {
         Span<double> scratch = RowScratch(alphaBar, out ScoreChunkLayout layout);
-        return ScoreChunk(x, 1, alphaBar, default, scratch, layout, out _);
+        return ScoreChunk(x, 1, alphaBar, default, scratch, layout, withLogDensity: true, out _);
     }
 
     /// <summary>A per-thread one-row scratch with the constants of level ᾱ in place and the chunk area cleared.</summary>
@@ -108,7 +107,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
     /// <summary>
     /// Rows go in chunks of up to 16 (so x stays in L1 between passes), each in three passes: |x|² and
     /// the K dot products x·μ_k (a 4-components-per-pass kernel), then per row the logits and a
-    /// log-sum-exp softmax 8 components at a time, then s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k in one pass over
+    /// log-sum-exp softmax a vector of rows at a time, then s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k in one pass over
     /// d. Passes over many independent rows let the CPU overlap one row's latency chain with the next
     /// row's work; nothing in a row's arithmetic depends on the others. Everything that depends only on ᾱ
     /// is computed once per call; nothing is allocated.
@@ -121,7 +120,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
         for (int first = 0; first < rows; first += chunk)
         {
             int n = Math.Min(chunk, rows - first);
-            double lse = ScoreChunk(x.Slice(first * d, n * d), n, alphaBar, score.Slice(first * d, n * d), scratch, layout, out _);
+            double lse = ScoreChunk(x.Slice(first * d, n * d), n, alphaBar, score.Slice(first * d, n * d), scratch, layout, withLogDensity: !logDensity.IsEmpty, out _);
             if (!logDensity.IsEmpty)
             {
                 logDensity[first] = lse;
@@ -279,35 +278,33 @@ public sealed class IsotropicMixture : IDiffusedTarget
     private void PosteriorWeights(ReadOnlySpan<double> x, double alphaBar, Span<double> weights, out double kappa)
     {
         Span<double> scratch = RowScratch(alphaBar, out ScoreChunkLayout layout);
-        ScoreChunk(x, 1, alphaBar, default, scratch, layout, out kappa);
-        scratch.Slice(layout.Weights, Components).CopyTo(weights);
+        ScoreChunk(x, 1, alphaBar, default, scratch, layout, withLogDensity: false, out kappa);
+        for (int c = 0; c < Components; c++)
+        {
+            weights[c] = scratch[layout.Weights + (c * layout.RowStride)];
+        }
     }
 
     /// <summary>Rows per chunk of <see cref="ScoreBlock"/>: 16 rows of d = 64 are 8 KiB, well inside L1.</summary>
     private const int ChunkRows = 16;
 
-    // Scratch layout, in slots of K̃ = K rounded up to a multiple of 8: five per-level constant vectors,
-    // then per chunk row a weight vector and a coefficient vector, then three per-row scalars. The padding
-    // components have 1/v = 0, √ᾱ/v = 0 and logit constant −∞, so their weights are exactly 0 and whole
-    // 8-wide vectors can be used for the per-row softmax.
+    // Scratch layout: five per-level constant vectors of K, then the chunk's weights and coefficients (K × R
+    // each, component-major, R = the chunk's rows rounded up to the vector width so the softmax can take a
+    // vector of rows at a time), then three per-row scalars (R each).
 
-    private int ScratchFor(int chunk) => (ScoreChunkLayout.LevelSlots * _paddedComponents) + (chunk * ((2 * _paddedComponents) + 3));
+    private static int RowStride(int chunk) => (chunk + Simd.Lanes - 1) / Simd.Lanes * Simd.Lanes;
 
-    /// <summary>Fills 1/v_k, ½/v_k, ln π_k − ½ d ln(2π v_k), ᾱ|μ_k|², √ᾱ/v_k (each padded to K̃) and clears the chunk area.</summary>
+    private int ScratchFor(int chunk) => (ScoreChunkLayout.LevelSlots * Components) + (RowStride(chunk) * ((2 * Components) + 3));
+
+    /// <summary>Fills 1/v_k, ½/v_k, ln π_k − ½ d ln(2π v_k), ᾱ|μ_k|², √ᾱ/v_k and clears the chunk area.</summary>
     private ScoreChunkLayout FillLevelConstants(double alphaBar, Span<double> scratch, int chunk)
     {
         int k = Components;
-        int kp = _paddedComponents;
+        int kp = k;
         double rootAlphaBar = Math.Sqrt(alphaBar);
         scratch[..ScratchFor(chunk)].Clear();
-        for (int c = 0; c < kp; c++)
+        for (int c = 0; c < k; c++)
         {
-            if (c >= k)
-            {
-                scratch[(ScoreChunkLayout.LogitConstantSlot * kp) + c] = double.NegativeInfinity;
-                continue;
-            }
-
             double v = DiffusedVariance(c, alphaBar);
             double inverse = 1.0 / v;
             scratch[(ScoreChunkLayout.InverseVarianceSlot * kp) + c] = inverse;
@@ -322,25 +319,26 @@ public sealed class IsotropicMixture : IDiffusedTarget
 
     private ScoreChunkLayout Layout(int chunk)
     {
-        int weights = ScoreChunkLayout.LevelSlots * _paddedComponents;
-        int coefficients = weights + (chunk * _paddedComponents);
-        int squaredNorm = coefficients + (chunk * _paddedComponents);
-        return new ScoreChunkLayout(weights, coefficients, squaredNorm, squaredNorm + chunk, squaredNorm + (2 * chunk));
+        int rows = RowStride(chunk);
+        int weights = ScoreChunkLayout.LevelSlots * Components;
+        int coefficients = weights + (rows * Components);
+        int squaredNorm = coefficients + (rows * Components);
+        return new ScoreChunkLayout(weights, coefficients, squaredNorm, squaredNorm + rows, squaredNorm + (2 * rows), rows);
     }
 
 
     /// <summary>
     /// For n ≤ chunk rows: per row the posterior weights w_k, the score coefficients w_k √ᾱ / v_k,
-    /// κ = Σ_k w_k / v_k and ln q_t(x) into the chunk area, and the score into <paramref name="score"/>
-    /// unless it is empty. Logits are ln π_k − ½ d ln(2π v_k) − |x − √ᾱ μ_k|² / (2 v_k) with the squared
+    /// κ = Σ_k w_k / v_k and (when <paramref name="withLogDensity"/>) ln q_t(x) into the chunk area, and the
+    /// score into <paramref name="score"/> unless it is empty. Logits are ln π_k − ½ d ln(2π v_k) − |x − √ᾱ μ_k|² / (2 v_k) with the squared
     /// distance formed as |x|² − 2√ᾱ x·μ_k + ᾱ|μ_k|² and clamped at 0 against cancellation.
-    /// Returns ln q_t of row 0 and its κ.
+    /// Returns ln q_t of row 0 (its largest logit without <paramref name="withLogDensity"/>) and its κ.
     /// </summary>
-    private double ScoreChunk(ReadOnlySpan<double> x, int n, double alphaBar, Span<double> score, Span<double> scratch, ScoreChunkLayout layout, out double kappa0)
+    private double ScoreChunk(ReadOnlySpan<double> x, int n, double alphaBar, Span<double> score, Span<double> scratch, ScoreChunkLayout layout, bool withLogDensity, out double kappa0)
     {
         ref double s = ref MemoryMarshal.GetReference(scratch);
         IsotropicMixtureKernel.ScoreChunk(
-            ref MemoryMarshal.GetReference(x), n, Dimension, _means, Components, _paddedComponents, alphaBar, ref s, layout, ref MemoryMarshal.GetReference(score), withScore: !score.IsEmpty);
+            ref MemoryMarshal.GetReference(x), n, Dimension, _means, Components, alphaBar, ref s, layout, ref MemoryMarshal.GetReference(score), withScore: !score.IsEmpty, withLogDensity);
         kappa0 = Unsafe.Add(ref s, layout.Kappa);
         return Unsafe.Add(ref s, layout.LogNormaliser);
     }

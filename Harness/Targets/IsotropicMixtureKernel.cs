@@ -46,14 +46,14 @@ internal static class IsotropicMixtureKernel
     }
 
     /// <inheritdoc cref="IsotropicMixtureKernel{TWidth, TVector}.ScoreChunk"/>
-    public static void ScoreChunk(ref double x, int n, int d, ReadOnlySpan<double> means, int components, int paddedComponents, double alphaBar, ref double scratch, in ScoreChunkLayout layout, ref double score, bool withScore)
+    public static void ScoreChunk(ref double x, int n, int d, ReadOnlySpan<double> means, int components, double alphaBar, ref double scratch, in ScoreChunkLayout layout, ref double score, bool withScore, bool withLogDensity)
     {
         switch (Simd.Width)
         {
-            case SimdWidth.Vector512: IsotropicMixtureKernel<Width512, Vector512<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
-            case SimdWidth.Vector256: IsotropicMixtureKernel<Width256, Vector256<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
-            case SimdWidth.Vector128: IsotropicMixtureKernel<Width128, Vector128<double>>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
-            default: IsotropicMixtureKernel<WidthScalar, double>.ScoreChunk(ref x, n, d, means, components, paddedComponents, alphaBar, ref scratch, layout, ref score, withScore); break;
+            case SimdWidth.Vector512: IsotropicMixtureKernel<Width512, Vector512<double>>.ScoreChunk(ref x, n, d, means, components, alphaBar, ref scratch, layout, ref score, withScore, withLogDensity); break;
+            case SimdWidth.Vector256: IsotropicMixtureKernel<Width256, Vector256<double>>.ScoreChunk(ref x, n, d, means, components, alphaBar, ref scratch, layout, ref score, withScore, withLogDensity); break;
+            case SimdWidth.Vector128: IsotropicMixtureKernel<Width128, Vector128<double>>.ScoreChunk(ref x, n, d, means, components, alphaBar, ref scratch, layout, ref score, withScore, withLogDensity); break;
+            default: IsotropicMixtureKernel<WidthScalar, double>.ScoreChunk(ref x, n, d, means, components, alphaBar, ref scratch, layout, ref score, withScore, withLogDensity); break;
         }
     }
 
@@ -71,11 +71,12 @@ internal static class IsotropicMixtureKernel
 }
 
 /// <summary>
-/// Offsets in an isotropic mixture's scratch: five per-level constant vectors of K̃ (K padded to a
-/// multiple of 8) at slots 0–4 × K̃, then a chunk's per-row weights and coefficients (K̃ each) and three
-/// per-row scalars.
+/// Offsets in an isotropic mixture's scratch: five per-level constant vectors of K at slots 0–4 × K, then a
+/// chunk's weights and coefficients, component-major (component k's values for the chunk's rows at
+/// k·<see cref="RowStride"/> ..), and three per-row scalars. <see cref="RowStride"/> is the chunk's row
+/// count rounded up to the vector width, so the softmax can take a vector of rows at a time.
 /// </summary>
-internal readonly record struct ScoreChunkLayout(int Weights, int Coefficients, int SquaredNorm, int Kappa, int LogNormaliser)
+internal readonly record struct ScoreChunkLayout(int Weights, int Coefficients, int SquaredNorm, int Kappa, int LogNormaliser, int RowStride)
 {
     public const int InverseVarianceSlot = 0;
     public const int HalfInverseVarianceSlot = 1;
@@ -137,9 +138,16 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(0.5));
         p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0));
         p = TWidth.FusedMultiplyAdd(p, r, TWidth.Create(1.0));
-        TVector half = TWidth.Floor(TWidth.Multiply(n, TWidth.Create(0.5)));
-        TVector rest = TWidth.Subtract(n, half);
-        return TWidth.Multiply(TWidth.Multiply(p, TWidth.PowerOfTwo(half)), TWidth.PowerOfTwo(rest));
+
+        // Where n ≤ −1076 (x clamped at −746: a component more than 746 nats below the best, common at
+        // K = 2 late in a run), p·2ⁿ < 2⁻¹⁰⁷⁵ rounds to +0. Such lanes are scaled by 2⁰ and then cleared
+        // instead: letting the multiply underflow gives the same +0 but costs a microcode assist on x86
+        // (measured: 4× the whole exponential's time on this project's AMD EPYC).
+        TVector zero = TWidth.LessThan(n, TWidth.Create(-1075.5));
+        TVector scale = TWidth.AndNot(n, zero);
+        TVector half = TWidth.Floor(TWidth.Multiply(scale, TWidth.Create(0.5)));
+        TVector rest = TWidth.Subtract(scale, half);
+        return TWidth.AndNot(TWidth.Multiply(TWidth.Multiply(p, TWidth.PowerOfTwo(half)), TWidth.PowerOfTwo(rest)), zero);
     }
 
     /// <summary>g = a μ + b x, each element fma(b, x, a μ) (lane-wise: the same at every width).</summary>
@@ -220,11 +228,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         TWidth.Sum4(a0, a1, a2, a3, ref norms);
         if (i < d)
         {
-            for (int row = 0; row < 4; row++)
-            {
-                ref double xr = ref Unsafe.Add(ref x, row * d);
-                Unsafe.Add(ref norms, row) = Tail(ref xr, ref xr, i, d, Unsafe.Add(ref norms, row));
-            }
+            NormsTail(ref x, d, i, ref norms);
         }
     }
 
@@ -235,32 +239,66 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// shares a pass with or on the blocking.
     /// </summary>
     public static void DotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int stride)
+        => DotsWithRows4From(0, ref x, d, means, components, ref dots, stride, 1);
+
+    /// <summary>
+    /// <see cref="SquaredNorms4"/> and <see cref="DotsWithRows4"/> together: the squared norms ride along in
+    /// the first register block of components (4 more accumulators; at 256 bits 8 + 4 + 3 of 16
+    /// registers), so x is read once for both instead of twice. Each norm and dot product is computed by
+    /// exactly the sequence of the separate kernels, so the results are bit for bit theirs.
+    /// </summary>
+    /// <param name="rowStride">dots[r·rowStride + k·componentStride] = x_r·μ_k; one of the two strides is 1.</param>
+    /// <param name="componentStride">See <paramref name="rowStride"/>.</param>
+    public static void NormsAndDotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int rowStride, int componentStride, ref double norms)
     {
         ref double m = ref MemoryMarshal.GetReference(means);
-        int k = 0;
+        int first = TWidth.WideRegisterBlocks ? 4 : 2;
+        if (components < first)
+        {
+            SquaredNorms4(ref x, d, ref norms);
+            DotsWithRows4From(0, ref x, d, means, components, ref dots, rowStride, componentStride);
+            return;
+        }
+
+        if (TWidth.WideRegisterBlocks)
+        {
+            NormsAndDotsBlock4x4(ref x, d, ref m, ref dots, rowStride, componentStride, ref norms);
+        }
+        else
+        {
+            NormsAndDotsBlock4x2(ref x, d, ref m, ref dots, rowStride, componentStride, ref norms);
+        }
+
+        DotsWithRows4From(first, ref x, d, means, components, ref dots, rowStride, componentStride);
+    }
+
+    /// <summary><see cref="DotsWithRows4"/> for components [k, K), with the same blocks from k on.</summary>
+    private static void DotsWithRows4From(int k, ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int rowStride, int componentStride)
+    {
+        ref double m = ref MemoryMarshal.GetReference(means);
         if (TWidth.WideRegisterBlocks)
         {
             for (; k + 4 <= components; k += 4)
             {
-                DotsBlock4x4(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k), stride);
+                DotsBlock4x4(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k * componentStride), rowStride, componentStride);
             }
         }
         else
         {
             for (; k + 2 <= components; k += 2)
             {
-                DotsBlock4x2(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k), stride);
+                DotsBlock4x2(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k * componentStride), rowStride, componentStride);
             }
         }
 
         for (; k < components; k++)
         {
-            ColumnDots4(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k), stride);
+            ColumnDots4(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k * componentStride), rowStride);
         }
     }
 
-    /// <summary>o[r·stride + j] = x_r·p_j for 4 rows and 4 components p_j = p[j d ..]: 16 accumulators.</summary>
-    private static void DotsBlock4x4(ref double x, int d, ref double p0, ref double o, int stride)
+    /// <summary>o[r·rowStride + j·componentStride] = x_r·p_j for 4 rows and 4 components p_j = p[j d ..]: 16 accumulators.</summary>
+    private static void DotsBlock4x4(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride)
     {
         int lanes = TWidth.Lanes;
         ref double p1 = ref Unsafe.Add(ref p0, d);
@@ -303,18 +341,164 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             a33 = TWidth.FusedMultiplyAdd(xv, m3, a33);
         }
 
-        TWidth.Sum4(a00, a01, a02, a03, ref o);
-        TWidth.Sum4(a10, a11, a12, a13, ref Unsafe.Add(ref o, stride));
-        TWidth.Sum4(a20, a21, a22, a23, ref Unsafe.Add(ref o, 2 * stride));
-        TWidth.Sum4(a30, a31, a32, a33, ref Unsafe.Add(ref o, 3 * stride));
+        if (componentStride == 1)
+        {
+            TWidth.Sum4(a00, a01, a02, a03, ref o);
+            TWidth.Sum4(a10, a11, a12, a13, ref Unsafe.Add(ref o, rowStride));
+            TWidth.Sum4(a20, a21, a22, a23, ref Unsafe.Add(ref o, 2 * rowStride));
+            TWidth.Sum4(a30, a31, a32, a33, ref Unsafe.Add(ref o, 3 * rowStride));
+        }
+        else
+        {
+            // Rows contiguous (rowStride = 1): each Sum4 gathers one component's 4 rows.
+            TWidth.Sum4(a00, a10, a20, a30, ref o);
+            TWidth.Sum4(a01, a11, a21, a31, ref Unsafe.Add(ref o, componentStride));
+            TWidth.Sum4(a02, a12, a22, a32, ref Unsafe.Add(ref o, 2 * componentStride));
+            TWidth.Sum4(a03, a13, a23, a33, ref Unsafe.Add(ref o, 3 * componentStride));
+        }
         if (i < d)
         {
-            BlockTail(ref x, d, ref p0, 4, i, ref o, stride);
+            BlockTail(ref x, d, ref p0, 4, i, ref o, rowStride, componentStride);
         }
     }
 
-    /// <summary>o[r·stride + j] = x_r·p_j for 4 rows and 2 components: 8 accumulators (16-register machines).</summary>
-    private static void DotsBlock4x2(ref double x, int d, ref double p0, ref double o, int stride)
+    /// <summary><see cref="DotsBlock4x4"/> plus the 4 rows' squared norms (20 accumulators).</summary>
+    private static void NormsAndDotsBlock4x4(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride, ref double norms)
+    {
+        int lanes = TWidth.Lanes;
+        ref double p1 = ref Unsafe.Add(ref p0, d);
+        ref double p2 = ref Unsafe.Add(ref p0, 2 * d);
+        ref double p3 = ref Unsafe.Add(ref p0, 3 * d);
+        ref double x0 = ref x;
+        ref double x1 = ref Unsafe.Add(ref x, d);
+        ref double x2 = ref Unsafe.Add(ref x, 2 * d);
+        ref double x3 = ref Unsafe.Add(ref x, 3 * d);
+        TVector a00 = TWidth.Zero, a01 = TWidth.Zero, a02 = TWidth.Zero, a03 = TWidth.Zero;
+        TVector a10 = TWidth.Zero, a11 = TWidth.Zero, a12 = TWidth.Zero, a13 = TWidth.Zero;
+        TVector a20 = TWidth.Zero, a21 = TWidth.Zero, a22 = TWidth.Zero, a23 = TWidth.Zero;
+        TVector a30 = TWidth.Zero, a31 = TWidth.Zero, a32 = TWidth.Zero, a33 = TWidth.Zero;
+        TVector n0 = TWidth.Zero, n1 = TWidth.Zero, n2 = TWidth.Zero, n3 = TWidth.Zero;
+        int i = 0;
+        for (; i + lanes <= d; i += lanes)
+        {
+            TVector m0 = TWidth.Load(ref Unsafe.Add(ref p0, i));
+            TVector m1 = TWidth.Load(ref Unsafe.Add(ref p1, i));
+            TVector m2 = TWidth.Load(ref Unsafe.Add(ref p2, i));
+            TVector m3 = TWidth.Load(ref Unsafe.Add(ref p3, i));
+            TVector xv = TWidth.Load(ref Unsafe.Add(ref x0, i));
+            a00 = TWidth.FusedMultiplyAdd(xv, m0, a00);
+            a01 = TWidth.FusedMultiplyAdd(xv, m1, a01);
+            a02 = TWidth.FusedMultiplyAdd(xv, m2, a02);
+            a03 = TWidth.FusedMultiplyAdd(xv, m3, a03);
+            n0 = TWidth.FusedMultiplyAdd(xv, xv, n0);
+            xv = TWidth.Load(ref Unsafe.Add(ref x1, i));
+            a10 = TWidth.FusedMultiplyAdd(xv, m0, a10);
+            a11 = TWidth.FusedMultiplyAdd(xv, m1, a11);
+            a12 = TWidth.FusedMultiplyAdd(xv, m2, a12);
+            a13 = TWidth.FusedMultiplyAdd(xv, m3, a13);
+            n1 = TWidth.FusedMultiplyAdd(xv, xv, n1);
+            xv = TWidth.Load(ref Unsafe.Add(ref x2, i));
+            a20 = TWidth.FusedMultiplyAdd(xv, m0, a20);
+            a21 = TWidth.FusedMultiplyAdd(xv, m1, a21);
+            a22 = TWidth.FusedMultiplyAdd(xv, m2, a22);
+            a23 = TWidth.FusedMultiplyAdd(xv, m3, a23);
+            n2 = TWidth.FusedMultiplyAdd(xv, xv, n2);
+            xv = TWidth.Load(ref Unsafe.Add(ref x3, i));
+            a30 = TWidth.FusedMultiplyAdd(xv, m0, a30);
+            a31 = TWidth.FusedMultiplyAdd(xv, m1, a31);
+            a32 = TWidth.FusedMultiplyAdd(xv, m2, a32);
+            a33 = TWidth.FusedMultiplyAdd(xv, m3, a33);
+            n3 = TWidth.FusedMultiplyAdd(xv, xv, n3);
+        }
+
+        if (componentStride == 1)
+        {
+            TWidth.Sum4(a00, a01, a02, a03, ref o);
+            TWidth.Sum4(a10, a11, a12, a13, ref Unsafe.Add(ref o, rowStride));
+            TWidth.Sum4(a20, a21, a22, a23, ref Unsafe.Add(ref o, 2 * rowStride));
+            TWidth.Sum4(a30, a31, a32, a33, ref Unsafe.Add(ref o, 3 * rowStride));
+        }
+        else
+        {
+            // Rows contiguous (rowStride = 1): each Sum4 gathers one component's 4 rows.
+            TWidth.Sum4(a00, a10, a20, a30, ref o);
+            TWidth.Sum4(a01, a11, a21, a31, ref Unsafe.Add(ref o, componentStride));
+            TWidth.Sum4(a02, a12, a22, a32, ref Unsafe.Add(ref o, 2 * componentStride));
+            TWidth.Sum4(a03, a13, a23, a33, ref Unsafe.Add(ref o, 3 * componentStride));
+        }
+        TWidth.Sum4(n0, n1, n2, n3, ref norms);
+        if (i < d)
+        {
+            BlockTail(ref x, d, ref p0, 4, i, ref o, rowStride, componentStride);
+            NormsTail(ref x, d, i, ref norms);
+        }
+    }
+
+    /// <summary><see cref="DotsBlock4x2"/> plus the 4 rows' squared norms (12 accumulators, 15 of 16 registers).</summary>
+    private static void NormsAndDotsBlock4x2(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride, ref double norms)
+    {
+        int lanes = TWidth.Lanes;
+        ref double p1 = ref Unsafe.Add(ref p0, d);
+        ref double x0 = ref x;
+        ref double x1 = ref Unsafe.Add(ref x, d);
+        ref double x2 = ref Unsafe.Add(ref x, 2 * d);
+        ref double x3 = ref Unsafe.Add(ref x, 3 * d);
+        TVector a00 = TWidth.Zero, a01 = TWidth.Zero, a10 = TWidth.Zero, a11 = TWidth.Zero;
+        TVector a20 = TWidth.Zero, a21 = TWidth.Zero, a30 = TWidth.Zero, a31 = TWidth.Zero;
+        TVector n0 = TWidth.Zero, n1 = TWidth.Zero, n2 = TWidth.Zero, n3 = TWidth.Zero;
+        int i = 0;
+        for (; i + lanes <= d; i += lanes)
+        {
+            TVector m0 = TWidth.Load(ref Unsafe.Add(ref p0, i));
+            TVector m1 = TWidth.Load(ref Unsafe.Add(ref p1, i));
+            TVector xv = TWidth.Load(ref Unsafe.Add(ref x0, i));
+            a00 = TWidth.FusedMultiplyAdd(xv, m0, a00);
+            a01 = TWidth.FusedMultiplyAdd(xv, m1, a01);
+            n0 = TWidth.FusedMultiplyAdd(xv, xv, n0);
+            xv = TWidth.Load(ref Unsafe.Add(ref x1, i));
+            a10 = TWidth.FusedMultiplyAdd(xv, m0, a10);
+            a11 = TWidth.FusedMultiplyAdd(xv, m1, a11);
+            n1 = TWidth.FusedMultiplyAdd(xv, xv, n1);
+            xv = TWidth.Load(ref Unsafe.Add(ref x2, i));
+            a20 = TWidth.FusedMultiplyAdd(xv, m0, a20);
+            a21 = TWidth.FusedMultiplyAdd(xv, m1, a21);
+            n2 = TWidth.FusedMultiplyAdd(xv, xv, n2);
+            xv = TWidth.Load(ref Unsafe.Add(ref x3, i));
+            a30 = TWidth.FusedMultiplyAdd(xv, m0, a30);
+            a31 = TWidth.FusedMultiplyAdd(xv, m1, a31);
+            n3 = TWidth.FusedMultiplyAdd(xv, xv, n3);
+        }
+
+        Span<double> sums = stackalloc double[8];
+        ref double s = ref MemoryMarshal.GetReference(sums);
+        TWidth.Sum4(a00, a01, a10, a11, ref s);
+        TWidth.Sum4(a20, a21, a30, a31, ref Unsafe.Add(ref s, 4));
+        TWidth.Sum4(n0, n1, n2, n3, ref norms);
+        for (int r = 0; r < 4; r++)
+        {
+            Unsafe.Add(ref o, r * rowStride) = Unsafe.Add(ref s, 2 * r);
+            Unsafe.Add(ref o, (r * rowStride) + componentStride) = Unsafe.Add(ref s, (2 * r) + 1);
+        }
+
+        if (i < d)
+        {
+            BlockTail(ref x, d, ref p0, 2, i, ref o, rowStride, componentStride);
+            NormsTail(ref x, d, i, ref norms);
+        }
+    }
+
+    /// <summary>Continues the 4 rows' squared norms with scalar FMAs over [i, d), as <see cref="SquaredNorms4"/> does.</summary>
+    private static void NormsTail(ref double x, int d, int i, ref double norms)
+    {
+        for (int row = 0; row < 4; row++)
+        {
+            ref double xr = ref Unsafe.Add(ref x, row * d);
+            Unsafe.Add(ref norms, row) = Tail(ref xr, ref xr, i, d, Unsafe.Add(ref norms, row));
+        }
+    }
+
+    /// <summary>o[r·rowStride + j·componentStride] = x_r·p_j for 4 rows and 2 components: 8 accumulators (16-register machines).</summary>
+    private static void DotsBlock4x2(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride)
     {
         int lanes = TWidth.Lanes;
         ref double p1 = ref Unsafe.Add(ref p0, d);
@@ -349,25 +533,25 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         TWidth.Sum4(a20, a21, a30, a31, ref Unsafe.Add(ref s, 4));
         for (int r = 0; r < 4; r++)
         {
-            Unsafe.Add(ref o, r * stride) = Unsafe.Add(ref s, 2 * r);
-            Unsafe.Add(ref o, (r * stride) + 1) = Unsafe.Add(ref s, (2 * r) + 1);
+            Unsafe.Add(ref o, r * rowStride) = Unsafe.Add(ref s, 2 * r);
+            Unsafe.Add(ref o, (r * rowStride) + componentStride) = Unsafe.Add(ref s, (2 * r) + 1);
         }
 
         if (i < d)
         {
-            BlockTail(ref x, d, ref p0, 2, i, ref o, stride);
+            BlockTail(ref x, d, ref p0, 2, i, ref o, rowStride, componentStride);
         }
     }
 
-    /// <summary>Continues o[r·stride + j] (4 rows × <paramref name="count"/> components) with scalar FMAs over [i, d).</summary>
-    private static void BlockTail(ref double x, int d, ref double p0, int count, int i, ref double o, int stride)
+    /// <summary>Continues o[r·rowStride + j·componentStride] (4 rows × <paramref name="count"/> components) with scalar FMAs over [i, d).</summary>
+    private static void BlockTail(ref double x, int d, ref double p0, int count, int i, ref double o, int rowStride, int componentStride)
     {
         for (int r = 0; r < 4; r++)
         {
             ref double xr = ref Unsafe.Add(ref x, r * d);
             for (int j = 0; j < count; j++)
             {
-                ref double target = ref Unsafe.Add(ref o, (r * stride) + j);
+                ref double target = ref Unsafe.Add(ref o, (r * rowStride) + (j * componentStride));
                 target = Tail(ref xr, ref Unsafe.Add(ref p0, j * d), i, d, target);
             }
         }
@@ -402,8 +586,8 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         }
     }
 
-    /// <summary>One row of <see cref="DotsWithRows4"/>, by the same sequence (4 components per pass).</summary>
-    public static void DotsWithRows1(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots)
+    /// <summary>One row of <see cref="DotsWithRows4"/>, by the same sequence (4 components per pass): dots[k·componentStride] = x·μ_k.</summary>
+    public static void DotsWithRows1(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int componentStride = 1)
     {
         int lanes = TWidth.Lanes;
         ref double m = ref MemoryMarshal.GetReference(means);
@@ -425,106 +609,108 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
                 a3 = TWidth.FusedMultiplyAdd(xv, TWidth.Load(ref Unsafe.Add(ref p3, i)), a3);
             }
 
-            ref double o = ref Unsafe.Add(ref dots, k);
+            Span<double> sums = stackalloc double[4];
+            ref double o = ref MemoryMarshal.GetReference(sums);
             TWidth.Sum4(a0, a1, a2, a3, ref o);
-            if (i < d)
+            for (int j = 0; j < 4; j++)
             {
-                for (int j = 0; j < 4; j++)
-                {
-                    Unsafe.Add(ref o, j) = Tail(ref x, ref Unsafe.Add(ref p0, j * d), i, d, Unsafe.Add(ref o, j));
-                }
+                Unsafe.Add(ref dots, (k + j) * componentStride) = i < d ? Tail(ref x, ref Unsafe.Add(ref p0, j * d), i, d, Unsafe.Add(ref o, j)) : Unsafe.Add(ref o, j);
             }
         }
 
         for (; k < components; k++)
         {
-            Unsafe.Add(ref dots, k) = Dot(MemoryMarshal.CreateReadOnlySpan(ref x, d), means.Slice(k * d, d));
+            Unsafe.Add(ref dots, k * componentStride) = Dot(MemoryMarshal.CreateReadOnlySpan(ref x, d), means.Slice(k * d, d));
         }
     }
 
     /// <summary>
     /// For n ≤ chunk rows: per row the posterior weights w_k, the score coefficients w_k √ᾱ / v_k,
-    /// κ = Σ_k w_k / v_k and ln q_t(x) into the chunk area of the scratch, and (when
-    /// <paramref name="withScore"/>) the score s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k. Logits are
-    /// ln π_k − ½ d ln(2π v_k) − |x − √ᾱ μ_k|² / (2 v_k) with the squared distance formed as
-    /// |x|² − 2√ᾱ x·μ_k + ᾱ|μ_k|² and clamped at 0 against cancellation. The level constants must be in the
-    /// scratch's first five slots.
+    /// κ = Σ_k w_k / v_k and (when <paramref name="withLogDensity"/>; else the largest logit) ln q_t(x) into
+    /// the chunk area of the scratch, and (when <paramref name="withScore"/>) the score
+    /// s = −κ x + Σ_k (w_k √ᾱ / v_k) μ_k. Logits are ln π_k − ½ d ln(2π v_k) − |x − √ᾱ μ_k|² / (2 v_k) with
+    /// the squared distance formed as |x|² − 2√ᾱ x·μ_k + ᾱ|μ_k|² and clamped at 0 against cancellation. The
+    /// level constants must be in the scratch's first five slots.
+    /// <para>
+    /// The softmax runs across rows: a vector holds one component's values for a vector of rows (the dot
+    /// products are stored component-major for that), so its maximum, exponentials, sums, the division and
+    /// κ are lane-wise operations over the components in order k = 0, 1, …, K−1 — no padding components,
+    /// no reductions across lanes, one division per vector of rows. Each row's softmax is therefore the
+    /// same sequence at every width (and in the rows a vector carries beyond n, whose values are ignored).
+    /// </para>
     /// </summary>
-    public static void ScoreChunk(ref double x0, int n, int d, ReadOnlySpan<double> means, int k, int kp, double alphaBar, ref double s, in ScoreChunkLayout layout, ref double score, bool withScore)
+    public static void ScoreChunk(ref double x0, int n, int d, ReadOnlySpan<double> means, int k, double alphaBar, ref double s, in ScoreChunkLayout layout, ref double score, bool withScore, bool withLogDensity)
     {
         int lanes = TWidth.Lanes;
+        int rs = layout.RowStride;
         int row = 0;
         for (; row + 4 <= n; row += 4)
         {
-            SquaredNorms4(ref Unsafe.Add(ref x0, row * d), d, ref Unsafe.Add(ref s, layout.SquaredNorm + row));
-            DotsWithRows4(ref Unsafe.Add(ref x0, row * d), d, means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)), kp);
+            NormsAndDotsWithRows4(ref Unsafe.Add(ref x0, row * d), d, means, k, ref Unsafe.Add(ref s, layout.Weights + row), 1, rs, ref Unsafe.Add(ref s, layout.SquaredNorm + row));
         }
 
         for (; row < n; row++)
         {
             ReadOnlySpan<double> xr = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref x0, row * d), d);
             Unsafe.Add(ref s, layout.SquaredNorm + row) = Dot(xr, xr);
-            DotsWithRows1(ref Unsafe.Add(ref x0, row * d), d, means, k, ref Unsafe.Add(ref s, layout.Weights + (row * kp)));
+            DotsWithRows1(ref Unsafe.Add(ref x0, row * d), d, means, k, ref Unsafe.Add(ref s, layout.Weights + row), rs);
         }
 
-        // The softmax in three passes over the rows, each short enough that the CPU keeps several rows'
-        // latency chains (the exponential above all) in flight at once. K̃ is a multiple of 8, so whole
-        // vectors cover it at every width; padding components have weight exactly 0.
-        ref double inverseVariance = ref Unsafe.Add(ref s, ScoreChunkLayout.InverseVarianceSlot * kp);
-        ref double halfInverseVariance = ref Unsafe.Add(ref s, ScoreChunkLayout.HalfInverseVarianceSlot * kp);
-        ref double logitConstant = ref Unsafe.Add(ref s, ScoreChunkLayout.LogitConstantSlot * kp);
-        ref double meanTerm = ref Unsafe.Add(ref s, ScoreChunkLayout.MeanTermSlot * kp);
-        ref double meanCoefficient = ref Unsafe.Add(ref s, ScoreChunkLayout.MeanCoefficientSlot * kp);
+        ref double inverseVariance = ref Unsafe.Add(ref s, ScoreChunkLayout.InverseVarianceSlot * k);
+        ref double halfInverseVariance = ref Unsafe.Add(ref s, ScoreChunkLayout.HalfInverseVarianceSlot * k);
+        ref double logitConstant = ref Unsafe.Add(ref s, ScoreChunkLayout.LogitConstantSlot * k);
+        ref double meanTerm = ref Unsafe.Add(ref s, ScoreChunkLayout.MeanTermSlot * k);
+        ref double meanCoefficient = ref Unsafe.Add(ref s, ScoreChunkLayout.MeanCoefficientSlot * k);
         TVector twoRootAlphaBar = TWidth.Create(2 * Math.Sqrt(alphaBar));
-        for (int r = 0; r < n; r++)
+        for (int r = 0; r < n; r += lanes)
         {
-            ref double logits = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
-            TVector squaredNorm = TWidth.Create(Unsafe.Add(ref s, layout.SquaredNorm + r));
+            // Logits, and their maximum over the components.
+            ref double values = ref Unsafe.Add(ref s, layout.Weights + r);
+            TVector squaredNorm = TWidth.Load(ref Unsafe.Add(ref s, layout.SquaredNorm + r));
             TVector max = TWidth.Create(double.NegativeInfinity);
-            for (int c = 0; c < kp; c += lanes)
+            for (int c = 0; c < k; c++)
             {
-                TVector dot = TWidth.Load(ref Unsafe.Add(ref logits, c));
-                TVector distance2 = TWidth.Max(TWidth.Add(TWidth.Subtract(squaredNorm, TWidth.Multiply(twoRootAlphaBar, dot)), TWidth.Load(ref Unsafe.Add(ref meanTerm, c))), TWidth.Zero);
-                TVector logit = TWidth.Subtract(TWidth.Load(ref Unsafe.Add(ref logitConstant, c)), TWidth.Multiply(TWidth.Load(ref Unsafe.Add(ref halfInverseVariance, c)), distance2));
-                TWidth.Store(logit, ref Unsafe.Add(ref logits, c));
+                ref double v = ref Unsafe.Add(ref values, c * rs);
+                TVector distance2 = TWidth.Max(TWidth.Add(TWidth.Subtract(squaredNorm, TWidth.Multiply(twoRootAlphaBar, TWidth.Load(ref v))), TWidth.Create(Unsafe.Add(ref meanTerm, c))), TWidth.Zero);
+                TVector logit = TWidth.Subtract(TWidth.Create(Unsafe.Add(ref logitConstant, c)), TWidth.Multiply(TWidth.Create(Unsafe.Add(ref halfInverseVariance, c)), distance2));
+                TWidth.Store(logit, ref v);
                 max = TWidth.MaxNative(max, logit);
             }
 
-            Unsafe.Add(ref s, layout.LogNormaliser + r) = TWidth.MaxAcross(max);
-        }
-
-        for (int r = 0; r < n; r++)
-        {
-            ref double exponents = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
-            TVector largest = TWidth.Create(Unsafe.Add(ref s, layout.LogNormaliser + r));
+            // e_k = exp(logit_k − max) and their sum.
             TVector total = TWidth.Zero;
-            for (int c = 0; c < kp; c += lanes)
+            for (int c = 0; c < k; c++)
             {
-                TVector e = Exp(TWidth.Subtract(TWidth.Load(ref Unsafe.Add(ref exponents, c)), largest));
-                TWidth.Store(e, ref Unsafe.Add(ref exponents, c));
+                ref double v = ref Unsafe.Add(ref values, c * rs);
+                TVector e = Exp(TWidth.Subtract(TWidth.Load(ref v), max));
+                TWidth.Store(e, ref v);
                 total = TWidth.Add(total, e);
             }
 
-            Unsafe.Add(ref s, layout.Kappa + r) = TWidth.Sum(total);
-        }
-
-        for (int r = 0; r < n; r++)
-        {
-            ref double weights = ref Unsafe.Add(ref s, layout.Weights + (r * kp));
-            ref double coefficients = ref Unsafe.Add(ref s, layout.Coefficients + (r * kp));
-            double sum = Unsafe.Add(ref s, layout.Kappa + r);
-            TVector inverse = TWidth.Create(1.0 / sum);
-            TVector kappaSum = TWidth.Zero;
-            for (int c = 0; c < kp; c += lanes)
+            // w_k = e_k / Σ e, κ = Σ_k w_k / v_k, coefficients w_k √ᾱ / v_k.
+            TVector inverse = TWidth.Divide(TWidth.Create(1.0), total);
+            TVector kappa = TWidth.Zero;
+            ref double coefficients = ref Unsafe.Add(ref s, layout.Coefficients + r);
+            for (int c = 0; c < k; c++)
             {
-                TVector w = TWidth.Multiply(TWidth.Load(ref Unsafe.Add(ref weights, c)), inverse);
-                TWidth.Store(w, ref Unsafe.Add(ref weights, c));
-                kappaSum = TWidth.Add(kappaSum, TWidth.Multiply(w, TWidth.Load(ref Unsafe.Add(ref inverseVariance, c))));
-                TWidth.Store(TWidth.Multiply(w, TWidth.Load(ref Unsafe.Add(ref meanCoefficient, c))), ref Unsafe.Add(ref coefficients, c));
+                ref double v = ref Unsafe.Add(ref values, c * rs);
+                TVector w = TWidth.Multiply(TWidth.Load(ref v), inverse);
+                TWidth.Store(w, ref v);
+                kappa = TWidth.Add(kappa, TWidth.Multiply(w, TWidth.Create(Unsafe.Add(ref inverseVariance, c))));
+                TWidth.Store(TWidth.Multiply(w, TWidth.Create(Unsafe.Add(ref meanCoefficient, c))), ref Unsafe.Add(ref coefficients, c * rs));
             }
 
-            Unsafe.Add(ref s, layout.Kappa + r) = TWidth.Sum(kappaSum);
-            Unsafe.Add(ref s, layout.LogNormaliser + r) += Math.Log(sum);
+            TWidth.Store(kappa, ref Unsafe.Add(ref s, layout.Kappa + r));
+            TWidth.Store(max, ref Unsafe.Add(ref s, layout.LogNormaliser + r));
+            if (withLogDensity)
+            {
+                Span<double> sums = stackalloc double[lanes];
+                TWidth.Store(total, ref MemoryMarshal.GetReference(sums));
+                for (int j = 0; j < lanes && r + j < n; j++)
+                {
+                    Unsafe.Add(ref s, layout.LogNormaliser + r + j) += Math.Log(sums[j]);
+                }
+            }
         }
 
         if (withScore)
@@ -533,22 +719,22 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             int r = 0;
             for (; r + 4 <= n; r += 4)
             {
-                Combine4(ref Unsafe.Add(ref x0, r * d), d, ref Unsafe.Add(ref s, layout.Kappa + r), ref Unsafe.Add(ref s, layout.Coefficients + (r * kp)), kp, means, k, ref Unsafe.Add(ref score, r * d));
+                Combine4(ref Unsafe.Add(ref x0, r * d), d, ref Unsafe.Add(ref s, layout.Kappa + r), ref Unsafe.Add(ref s, layout.Coefficients + r), rs, means, k, ref Unsafe.Add(ref score, r * d));
             }
 
             for (; r < n; r++)
             {
-                CombineFrom(0, ref Unsafe.Add(ref x0, r * d), d, Unsafe.Add(ref s, layout.Kappa + r), ref Unsafe.Add(ref s, layout.Coefficients + (r * kp)), means, k, ref Unsafe.Add(ref score, r * d));
+                CombineFrom(0, ref Unsafe.Add(ref x0, r * d), d, Unsafe.Add(ref s, layout.Kappa + r), ref Unsafe.Add(ref s, layout.Coefficients + r), rs, means, k, ref Unsafe.Add(ref score, r * d));
             }
         }
     }
 
     /// <summary>
-    /// out = −κ x + Σ_k c_k μ_k for coordinates [start, d), each coordinate as
+    /// out = −κ x + Σ_k c_k μ_k (c_k = c[k·componentStride]) for coordinates [start, d), each coordinate as
     /// fma(c_{K−1}, μ_{K−1}, … fma(c_0, μ_0, (−κ)·x)) in vector lanes and in the scalar tail alike, so a
     /// coordinate's value depends neither on start nor on the width.
     /// </summary>
-    private static void CombineFrom(int start, ref double xr, int d, double kappa, ref double c, ReadOnlySpan<double> means, int components, ref double o)
+    private static void CombineFrom(int start, ref double xr, int d, double kappa, ref double c, int componentStride, ReadOnlySpan<double> means, int components, ref double o)
     {
         int lanes = TWidth.Lanes;
         double negativeKappa = -kappa;
@@ -572,7 +758,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             ref double mk = ref Unsafe.Add(ref m, i);
             for (int k = 0; k < components; k++)
             {
-                TVector ck = TWidth.Create(Unsafe.Add(ref c, k));
+                TVector ck = TWidth.Create(Unsafe.Add(ref c, k * componentStride));
                 a0 = TWidth.FusedMultiplyAdd(ck, TWidth.Load(ref mk), a0);
                 a1 = TWidth.FusedMultiplyAdd(ck, TWidth.Load(ref Unsafe.Add(ref mk, lanes)), a1);
                 a2 = TWidth.FusedMultiplyAdd(ck, TWidth.Load(ref Unsafe.Add(ref mk, 2 * lanes)), a2);
@@ -601,7 +787,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             ref double mk = ref Unsafe.Add(ref m, i);
             for (int k = 0; k < components; k++)
             {
-                a0 = TWidth.FusedMultiplyAdd(TWidth.Create(Unsafe.Add(ref c, k)), TWidth.Load(ref mk), a0);
+                a0 = TWidth.FusedMultiplyAdd(TWidth.Create(Unsafe.Add(ref c, k * componentStride)), TWidth.Load(ref mk), a0);
                 mk = ref Unsafe.Add(ref mk, d);
             }
 
@@ -613,7 +799,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             double a = negativeKappa * Unsafe.Add(ref xr, i);
             for (int k = 0; k < components; k++)
             {
-                a = Math.FusedMultiplyAdd(Unsafe.Add(ref c, k), Unsafe.Add(ref m, (k * d) + i), a);
+                a = Math.FusedMultiplyAdd(Unsafe.Add(ref c, k * componentStride), Unsafe.Add(ref m, (k * d) + i), a);
             }
 
             Unsafe.Add(ref o, i) = a;
@@ -621,28 +807,28 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     }
 
     /// <summary>
-    /// −κ_r x_r + Σ_k c_rk μ_k for 4 rows at once (row r: x[r d ..], κ_r, coefficients[r·stride ..], output
+    /// −κ_r x_r + Σ_k c_rk μ_k for 4 rows at once (row r: x[r d ..], κ_r, c_rk = coefficients[r + k·componentStride], output
     /// [r d ..]): 4 rows × 4 vectors per pass at 512 bits, 4 × 2 below, so each coefficient broadcast and
     /// each load of μ_k feeds several FMAs. Every output coordinate is computed by exactly the sequence of
     /// the one-row kernel.
     /// </summary>
-    private static void Combine4(ref double x, int d, ref double kappa, ref double coefficients, int stride, ReadOnlySpan<double> means, int components, ref double output)
+    private static void Combine4(ref double x, int d, ref double kappa, ref double coefficients, int componentStride, ReadOnlySpan<double> means, int components, ref double output)
     {
         int i = TWidth.WideRegisterBlocks
-            ? Combine4x4(ref x, d, ref kappa, ref coefficients, stride, means, components, ref output)
-            : Combine4x2(ref x, d, ref kappa, ref coefficients, stride, means, components, ref output);
+            ? Combine4x4(ref x, d, ref kappa, ref coefficients, componentStride, means, components, ref output)
+            : Combine4x2(ref x, d, ref kappa, ref coefficients, componentStride, means, components, ref output);
         if (i < d)
         {
             // The remaining coordinates of each row, by the one-row kernel's own sequence.
             for (int r = 0; r < 4; r++)
             {
-                CombineFrom(i, ref Unsafe.Add(ref x, r * d), d, Unsafe.Add(ref kappa, r), ref Unsafe.Add(ref coefficients, r * stride), means, components, ref Unsafe.Add(ref output, r * d));
+                CombineFrom(i, ref Unsafe.Add(ref x, r * d), d, Unsafe.Add(ref kappa, r), ref Unsafe.Add(ref coefficients, r), componentStride, means, components, ref Unsafe.Add(ref output, r * d));
             }
         }
     }
 
     /// <summary>The 4 rows × 4 vectors tile of <see cref="Combine4"/> (16 accumulators); returns the first coordinate not done.</summary>
-    private static int Combine4x4(ref double x, int d, ref double kappa, ref double coefficients, int stride, ReadOnlySpan<double> means, int components, ref double output)
+    private static int Combine4x4(ref double x, int d, ref double kappa, ref double coefficients, int componentStride, ReadOnlySpan<double> means, int components, ref double output)
     {
         int lanes = TWidth.Lanes;
         ref double m = ref MemoryMarshal.GetReference(means);
@@ -651,9 +837,9 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         TVector s2 = TWidth.Create(-Unsafe.Add(ref kappa, 2));
         TVector s3 = TWidth.Create(-Unsafe.Add(ref kappa, 3));
         ref double c0 = ref coefficients;
-        ref double c1 = ref Unsafe.Add(ref coefficients, stride);
-        ref double c2 = ref Unsafe.Add(ref coefficients, 2 * stride);
-        ref double c3 = ref Unsafe.Add(ref coefficients, 3 * stride);
+        ref double c1 = ref Unsafe.Add(ref coefficients, 1);
+        ref double c2 = ref Unsafe.Add(ref coefficients, 2);
+        ref double c3 = ref Unsafe.Add(ref coefficients, 3);
         int i = 0;
         for (; i + (4 * lanes) <= d; i += 4 * lanes)
         {
@@ -672,22 +858,22 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
                 TVector m1 = TWidth.Load(ref Unsafe.Add(ref mk, lanes));
                 TVector m2 = TWidth.Load(ref Unsafe.Add(ref mk, 2 * lanes));
                 TVector m3 = TWidth.Load(ref Unsafe.Add(ref mk, 3 * lanes));
-                TVector b = TWidth.Create(Unsafe.Add(ref c0, k));
+                TVector b = TWidth.Create(Unsafe.Add(ref c0, k * componentStride));
                 a00 = TWidth.FusedMultiplyAdd(b, m0, a00);
                 a01 = TWidth.FusedMultiplyAdd(b, m1, a01);
                 a02 = TWidth.FusedMultiplyAdd(b, m2, a02);
                 a03 = TWidth.FusedMultiplyAdd(b, m3, a03);
-                b = TWidth.Create(Unsafe.Add(ref c1, k));
+                b = TWidth.Create(Unsafe.Add(ref c1, k * componentStride));
                 a10 = TWidth.FusedMultiplyAdd(b, m0, a10);
                 a11 = TWidth.FusedMultiplyAdd(b, m1, a11);
                 a12 = TWidth.FusedMultiplyAdd(b, m2, a12);
                 a13 = TWidth.FusedMultiplyAdd(b, m3, a13);
-                b = TWidth.Create(Unsafe.Add(ref c2, k));
+                b = TWidth.Create(Unsafe.Add(ref c2, k * componentStride));
                 a20 = TWidth.FusedMultiplyAdd(b, m0, a20);
                 a21 = TWidth.FusedMultiplyAdd(b, m1, a21);
                 a22 = TWidth.FusedMultiplyAdd(b, m2, a22);
                 a23 = TWidth.FusedMultiplyAdd(b, m3, a23);
-                b = TWidth.Create(Unsafe.Add(ref c3, k));
+                b = TWidth.Create(Unsafe.Add(ref c3, k * componentStride));
                 a30 = TWidth.FusedMultiplyAdd(b, m0, a30);
                 a31 = TWidth.FusedMultiplyAdd(b, m1, a31);
                 a32 = TWidth.FusedMultiplyAdd(b, m2, a32);
@@ -709,7 +895,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     }
 
     /// <summary>The 4 rows × 2 vectors tile of <see cref="Combine4"/> (8 accumulators, for 16-register machines).</summary>
-    private static int Combine4x2(ref double x, int d, ref double kappa, ref double coefficients, int stride, ReadOnlySpan<double> means, int components, ref double output)
+    private static int Combine4x2(ref double x, int d, ref double kappa, ref double coefficients, int componentStride, ReadOnlySpan<double> means, int components, ref double output)
     {
         int lanes = TWidth.Lanes;
         ref double m = ref MemoryMarshal.GetReference(means);
@@ -718,9 +904,9 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         TVector s2 = TWidth.Create(-Unsafe.Add(ref kappa, 2));
         TVector s3 = TWidth.Create(-Unsafe.Add(ref kappa, 3));
         ref double c0 = ref coefficients;
-        ref double c1 = ref Unsafe.Add(ref coefficients, stride);
-        ref double c2 = ref Unsafe.Add(ref coefficients, 2 * stride);
-        ref double c3 = ref Unsafe.Add(ref coefficients, 3 * stride);
+        ref double c1 = ref Unsafe.Add(ref coefficients, 1);
+        ref double c2 = ref Unsafe.Add(ref coefficients, 2);
+        ref double c3 = ref Unsafe.Add(ref coefficients, 3);
         int i = 0;
         for (; i + (2 * lanes) <= d; i += 2 * lanes)
         {
@@ -737,16 +923,16 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             {
                 TVector m0 = TWidth.Load(ref mk);
                 TVector m1 = TWidth.Load(ref Unsafe.Add(ref mk, lanes));
-                TVector b = TWidth.Create(Unsafe.Add(ref c0, k));
+                TVector b = TWidth.Create(Unsafe.Add(ref c0, k * componentStride));
                 a00 = TWidth.FusedMultiplyAdd(b, m0, a00);
                 a01 = TWidth.FusedMultiplyAdd(b, m1, a01);
-                b = TWidth.Create(Unsafe.Add(ref c1, k));
+                b = TWidth.Create(Unsafe.Add(ref c1, k * componentStride));
                 a10 = TWidth.FusedMultiplyAdd(b, m0, a10);
                 a11 = TWidth.FusedMultiplyAdd(b, m1, a11);
-                b = TWidth.Create(Unsafe.Add(ref c2, k));
+                b = TWidth.Create(Unsafe.Add(ref c2, k * componentStride));
                 a20 = TWidth.FusedMultiplyAdd(b, m0, a20);
                 a21 = TWidth.FusedMultiplyAdd(b, m1, a21);
-                b = TWidth.Create(Unsafe.Add(ref c3, k));
+                b = TWidth.Create(Unsafe.Add(ref c3, k * componentStride));
                 a30 = TWidth.FusedMultiplyAdd(b, m0, a30);
                 a31 = TWidth.FusedMultiplyAdd(b, m1, a31);
                 mk = ref Unsafe.Add(ref mk, d);

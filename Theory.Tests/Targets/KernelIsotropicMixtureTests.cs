@@ -4,10 +4,10 @@ using Xunit.Abstractions;
 namespace Diffusion.Verify.Theory.Tests;
 
 /// <summary>
-/// The blocked isotropic-mixture score kernel (4×4 register tiles, 8-wide softmax, own vector exp) against
-/// the textbook formula evaluated row by row in plain scalar code, on shapes that exercise every remainder
-/// path: d not a multiple of 8 (scalar tails), K not a multiple of 4 or 8 (padded groups), row counts not a
-/// multiple of 4 or of the 16-row chunk. And bitwise: a row's score and ln q must not depend on the block
+/// The blocked isotropic-mixture score kernel (4×4 register tiles, softmax across a vector of rows, own
+/// vector exp) against the textbook formula evaluated row by row in plain scalar code, on shapes that
+/// exercise every remainder path: d not a multiple of 8 (scalar tails), K not a multiple of 4 (leftover
+/// components), row counts not a multiple of 4, of the vector width or of the 16-row chunk. And bitwise: a row's score and ln q must not depend on the block
 /// it is evaluated in.
 /// </summary>
 public sealed class KernelIsotropicMixtureTests(ITestOutputHelper output)
@@ -74,7 +74,7 @@ public sealed class KernelIsotropicMixtureTests(ITestOutputHelper output)
     /// <summary>
     /// The reference workload's shape (d = 64, K = 8) through whole acc-ode and dpm-solver-2 runs, ln|det J|
     /// by the low-rank path included: samples and determinants are bit-identical for every block size
-    /// and thread count.
+    /// and thread count (block size 0: chosen by dimension).
     /// </summary>
     [Theory]
     [InlineData("acc-ode")]
@@ -90,12 +90,58 @@ public sealed class KernelIsotropicMixtureTests(ITestOutputHelper output)
             target,
             new Samplers.SamplingOptions { Samples = 45, Seed = 3, BlockSize = block, MaxDegreeOfParallelism = threads, AccumulateLogDeterminant = true });
         Samplers.SampleSet reference = Run(1, 1);
-        foreach ((int threads, int block) in new[] { (1, 7), (1, 16), (2, 5), (2, 128) })
+        foreach ((int threads, int block) in new[] { (1, 7), (1, 16), (2, 5), (2, 128), (2, 0) })
         {
             Samplers.SampleSet other = Run(threads, block);
             Assert.True(reference.Output.AsSpan().SequenceEqual(other.Output), $"{name}: samples differ at {threads} threads, block size {block}");
             Assert.True(reference.LogDeterminant.AsSpan().SequenceEqual(other.LogDeterminant), $"{name}: ln|det J| differs at {threads} threads, block size {block}");
         }
+    }
+
+    /// <summary>
+    /// A component so far away that its weight e^(logit − max) is below the exponential's range (the lanes the
+    /// kernel clears instead of letting the multiply underflow, as it does for padding components) must change
+    /// no bit of the score: against the same mixture without it, in 4-row tiles and single rows, with d and
+    /// K leaving scalar tails and padded lanes at every width. A mask that cleared the wrong lanes, or not at
+    /// all, would give the far component a weight near 1.
+    /// </summary>
+    [Theory]
+    [InlineData(7, 1)]
+    [InlineData(16, 3)]
+    [InlineData(33, 4)]
+    public void AComponentBeyondTheExponentialsRangeChangesNoBit(int d, int k)
+    {
+        (IsotropicMixture near, double[] weights, double[][] means, double[] variances) = Mixture(d, k, seed: 11 * d + k);
+        double[] far = means[0].Select(m => m + 1e4).ToArray();
+        // The near components keep their weights (the far one's 1e−12 is inside the 1e−9 the sum may miss 1 by),
+        // so their logits are the same bits in both mixtures.
+        var withFar = new IsotropicMixture(weights.Append(1e-12).ToArray(), means.Append(far).ToArray(), variances.Append(0.5).ToArray());
+        const int rows = 37;
+        foreach (double alphaBar in new[] { 0.3, 0.97, 1.0 })
+        {
+            double[] x = Points(near, rows, alphaBar, seed: d);
+            var expected = new double[rows * d];
+            var actual = new double[rows * d];
+            near.ScoreBlock(x, rows, alphaBar, expected, new double[near.ScratchLength(rows)]);
+            withFar.ScoreBlock(x, rows, alphaBar, actual, new double[withFar.ScratchLength(rows)]);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"d={d} K={k} ᾱ={alphaBar}: a component at distance 1e4 changed the score");
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    [InlineData(64)]
+    [InlineData(100)]
+    [InlineData(256)]
+    [InlineData(1024)]
+    [InlineData(5000)]
+    public void TheAutomaticBlockKeepsEachArrayWithin64KiB(int d)
+    {
+        int rows = Samplers.SamplingOptions.AutomaticBlockSize(d);
+        Assert.InRange(rows, 4, 128);
+        Assert.True(rows == 4 || rows * d * 8 <= 65536, $"d={d}: {rows} rows are {rows * d * 8} bytes per array");
+        Assert.True(rows == 128 || (rows + 1) * d * 8 > 65536, $"d={d}: {rows} rows leave room for more");
     }
 
     private static (double[] Score, double[] Density) InBlocks(IsotropicMixture target, double[] x, int rows, double alphaBar, int block)

@@ -37,6 +37,9 @@ internal interface ISimdWidth<TVector>
 
     static abstract TVector Multiply(TVector a, TVector b);
 
+    /// <summary>a / b, correctly rounded lane by lane.</summary>
+    static abstract TVector Divide(TVector a, TVector b);
+
     /// <summary>a·b + c with one rounding.</summary>
     static abstract TVector FusedMultiplyAdd(TVector a, TVector b, TVector c);
 
@@ -46,6 +49,12 @@ internal interface ISimdWidth<TVector>
 
     /// <summary>The larger of a and b; either when equal or one is NaN (the platform's instruction).</summary>
     static abstract TVector MaxNative(TVector a, TVector b);
+
+    /// <summary>All bits set in the lanes where a &lt; b, zero elsewhere (false for NaN).</summary>
+    static abstract TVector LessThan(TVector a, TVector b);
+
+    /// <summary>a with the bits of <paramref name="mask"/> cleared: a where the mask lane is zero, +0 where it is all ones.</summary>
+    static abstract TVector AndNot(TVector a, TVector mask);
 
     /// <summary>Round to nearest, ties to even.</summary>
     static abstract TVector Round(TVector x);

@@ -10,7 +10,7 @@ namespace Diffusion.Verify.Numerics.Vectorization;
 /// be tested and benchmarked on one machine.
 /// <para>
 /// Results do not depend on thread count or block size at any width. Between widths they differ only in
-/// the rounding of reductions across lanes (dot products, softmax sums): whole sampler runs agree to
+/// the rounding of reductions across lanes (the dot products; the softmax runs lane-wise across rows): whole sampler runs agree to
 /// 1e−14 (largest seen; tested to 1e−12 in Theory.Tests/SimdPathTests).
 /// </para>
 /// </summary>

@@ -31,6 +31,9 @@ internal readonly struct Width128 : ISimdWidth<Vector128<double>>
     public static Vector128<double> Multiply(Vector128<double> a, Vector128<double> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> Divide(Vector128<double> a, Vector128<double> b) => a / b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<double> FusedMultiplyAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c) => Vector128.FusedMultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -41,6 +44,12 @@ internal readonly struct Width128 : ISimdWidth<Vector128<double>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<double> MaxNative(Vector128<double> a, Vector128<double> b) => Vector128.MaxNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> LessThan(Vector128<double> a, Vector128<double> b) => Vector128.LessThan(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> AndNot(Vector128<double> a, Vector128<double> mask) => Vector128.AndNot(a, mask);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<double> Round(Vector128<double> x) => Vector128.Round(x);

@@ -32,6 +32,9 @@ internal readonly struct Width512 : ISimdWidth<Vector512<double>>
     public static Vector512<double> Multiply(Vector512<double> a, Vector512<double> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Divide(Vector512<double> a, Vector512<double> b) => a / b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> FusedMultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -42,6 +45,12 @@ internal readonly struct Width512 : ISimdWidth<Vector512<double>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> MaxNative(Vector512<double> a, Vector512<double> b) => Vector512.MaxNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> LessThan(Vector512<double> a, Vector512<double> b) => Vector512.LessThan(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> AndNot(Vector512<double> a, Vector512<double> mask) => Vector512.AndNot(a, mask);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> Round(Vector512<double> x) => Vector512.Round(x);

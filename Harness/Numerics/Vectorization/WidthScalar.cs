@@ -30,6 +30,9 @@ internal readonly struct WidthScalar : ISimdWidth<double>
     public static double Multiply(double a, double b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Divide(double a, double b) => a / b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double FusedMultiplyAdd(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -40,6 +43,12 @@ internal readonly struct WidthScalar : ISimdWidth<double>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double MaxNative(double a, double b) => Math.Max(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double LessThan(double a, double b) => a < b ? BitConverter.Int64BitsToDouble(-1L) : 0.0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double AndNot(double a, double mask) => BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(a) & ~BitConverter.DoubleToInt64Bits(mask));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Round(double x) => Math.Round(x, MidpointRounding.ToEven);

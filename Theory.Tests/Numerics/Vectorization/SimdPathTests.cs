@@ -7,8 +7,8 @@ namespace Diffusion.Verify.Theory.Tests;
 /// <summary>
 /// The SIMD paths (Vector512, Vector256, Vector128, scalar) agree: whole sampler runs, each in a child
 /// process forced to one path by DIFFUSION_VERIFY_SIMD, give the same samples to 1e−12 (relative, or
-/// absolute below 1). Paths differ only in how reductions across lanes round (dot products, softmax
-/// sums); lane-wise operations are identical at every width.
+/// absolute below 1). Paths differ only in how reductions across lanes round (the dot products);
+/// lane-wise operations, the softmax among them, are identical at every width.
 /// </summary>
 public sealed class SimdPathTests(ITestOutputHelper output) : IDisposable
 {
