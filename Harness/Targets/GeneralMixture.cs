@@ -660,12 +660,14 @@ public sealed class GeneralMixture : IDiffusedTarget
         public bool[] PrecisionValid { get; } = new bool[components];
 
         /// <summary>
-        /// P_k = Q_k (diag(1/c_k) Q_kᵀ): the right factor scaled and transposed in O(d²), then one
-        /// <see cref="MatrixProduct"/> (O(d³), register-blocked; once per level and component, shared by all rows
-        /// of the level).
+        /// P_k = Q_k (diag(1/c_k) Q_kᵀ): the right factor scaled and transposed in O(d²) (in tiles, so that
+        /// the strided side stays in cache), then the lower block triangle by <see cref="MatrixProduct"/>
+        /// (register-blocked, d³/2 multiply-adds; once per level and component, shared by all rows of the level)
+        /// and the rest mirrored, so P_k is exactly symmetric.
         /// </summary>
         public ReadOnlySpan<double> Precision(GeneralMixture mixture, int c)
         {
+            const int tile = 32;
             int d = dimension;
             Span<double> matrix = _precisions.AsSpan(c * d * d, d * d);
             if (PrecisionValid[c])
@@ -677,16 +679,35 @@ public sealed class GeneralMixture : IDiffusedTarget
             ReadOnlySpan<double> inv = Inverse.AsSpan(c * d, d);
             _scaledTranspose ??= new double[d * d];
             Span<double> right = _scaledTranspose;
-            for (int l = 0; l < d; l++)
+            for (int l0 = 0; l0 < d; l0 += tile)
             {
-                ReadOnlySpan<double> row = q.AsSpan(l * d, d);
-                for (int j = 0; j < d; j++)
+                for (int j0 = 0; j0 < d; j0 += tile)
                 {
-                    right[(j * d) + l] = inv[j] * row[j];
+                    for (int l = l0; l < Math.Min(d, l0 + tile); l++)
+                    {
+                        for (int j = j0; j < Math.Min(d, j0 + tile); j++)
+                        {
+                            right[(j * d) + l] = inv[j] * q[(l * d) + j];
+                        }
+                    }
                 }
             }
 
-            MatrixProduct.Multiply(q, right, matrix, d);
+            matrix.Clear();
+            for (int i0 = 0; i0 < d; i0 += MatrixProduct.ColumnPanel)
+            {
+                int rows = Math.Min(MatrixProduct.ColumnPanel, d - i0);
+                MatrixProduct.MultiplyAdd(q.AsSpan(i0 * d), d, right, d, matrix[(i0 * d)..], d, rows, i0 + rows, d, subtract: false);
+            }
+
+            for (int i = 0; i < d; i++)
+            {
+                for (int l = i + 1; l < d; l++)
+                {
+                    matrix[(i * d) + l] = matrix[(l * d) + i];
+                }
+            }
+
             PrecisionValid[c] = true;
             return matrix;
         }
