@@ -26,69 +26,10 @@ public static class DenseLu
         => n >= BlockedFrom ? Blocked(matrix, n) : RowByRow(matrix, n);
 
     /// <summary>
-    /// Right-looking LU, rows updated one pivot at a time by vectorised fused multiply-adds: every element's
-    /// updates from all pivots k = 0, 1, … pass through memory, (n − k)² per pivot.
+    /// Right-looking LU, rows updated one pivot at a time by vectorised fused multiply-adds (one panel as wide
+    /// as the matrix): every element's updates from all pivots k = 0, 1, … pass through memory, (n − k)² per pivot.
     /// </summary>
-    public static double RowByRow(Span<double> matrix, int n)
-    {
-        ref double a = ref MemoryMarshal.GetReference(matrix);
-        double product = 1;
-        double logDet = 0;
-        for (int k = 0; k < n; k++)
-        {
-            int pivot = k;
-            double best = Math.Abs(Unsafe.Add(ref a, (k * n) + k));
-            for (int i = k + 1; i < n; i++)
-            {
-                double v = Math.Abs(Unsafe.Add(ref a, (i * n) + k));
-                if (v > best)
-                {
-                    best = v;
-                    pivot = i;
-                }
-            }
-
-            if (best == 0)
-            {
-                return double.NegativeInfinity;
-            }
-
-            if (pivot != k)
-            {
-                Span<double> pivotRow = matrix.Slice(pivot * n, n);
-                Span<double> currentRow = matrix.Slice(k * n, n);
-                for (int j = 0; j < n; j++)
-                {
-                    (pivotRow[j], currentRow[j]) = (currentRow[j], pivotRow[j]);
-                }
-            }
-
-            double diagonal = Unsafe.Add(ref a, (k * n) + k);
-
-            // |det| accumulates as a product, moved into the logarithm only when it nears the exponent
-            // range's ends: one logarithm per factorisation as a rule, instead of one per pivot.
-            product *= Math.Abs(diagonal);
-            if (product is > 1e150 or < 1e-150)
-            {
-                logDet += Math.Log(product);
-                product = 1;
-            }
-
-            double inverse = 1.0 / diagonal;
-
-            // Row i ← row i − (a_ik / a_kk) row k over columns k + 1 … n − 1, one fused multiply-add per
-            // element (the same at every vector width TensorPrimitives picks).
-            ReadOnlySpan<double> upper = matrix.Slice((k * n) + k + 1, n - k - 1);
-            for (int i = k + 1; i < n; i++)
-            {
-                Span<double> row = matrix.Slice((i * n) + k + 1, n - k - 1);
-                double factor = Unsafe.Add(ref a, (i * n) + k) * inverse;
-                TensorPrimitives.FusedMultiplyAdd(upper, -factor, row, row);
-            }
-        }
-
-        return logDet + Math.Log(product);
-    }
+    public static double RowByRow(Span<double> matrix, int n) => Factor(matrix, n, Math.Max(n, 1));
 
     /// <summary>
     /// The same elimination as <see cref="RowByRow"/>, in panels of <see cref="Panel"/> columns: the panel is
@@ -98,14 +39,16 @@ public static class DenseLu
     /// and the pivot columns are fully updated before each pivot search, so pivots, multipliers and the result
     /// are the bits <see cref="RowByRow"/> gives; the trailing updates run from registers instead of memory.
     /// </summary>
-    public static double Blocked(Span<double> matrix, int n)
+    public static double Blocked(Span<double> matrix, int n) => Factor(matrix, n, Panel);
+
+    private static double Factor(Span<double> matrix, int n, int panel)
     {
         ref double a = ref MemoryMarshal.GetReference(matrix);
         double product = 1;
         double logDet = 0;
-        for (int k0 = 0; k0 < n; k0 += Panel)
+        for (int k0 = 0; k0 < n; k0 += panel)
         {
-            int end = Math.Min(n, k0 + Panel);
+            int end = Math.Min(n, k0 + panel);
             for (int k = k0; k < end; k++)
             {
                 int pivot = k;
@@ -133,6 +76,9 @@ public static class DenseLu
                 }
 
                 double diagonal = Unsafe.Add(ref a, (k * n) + k);
+
+                // |det| accumulates as a product, moved into the logarithm only when it nears the exponent
+                // range's ends: one logarithm per factorisation as a rule, instead of one per pivot.
                 product *= Math.Abs(diagonal);
                 if (product is > 1e150 or < 1e-150)
                 {
@@ -142,7 +88,9 @@ public static class DenseLu
 
                 double inverse = 1.0 / diagonal;
 
-                // Within the panel: rows below k, columns k + 1 … end − 1; the multiplier replaces a_ik.
+                // Within the panel: row i ← row i − (a_ik / a_kk) row k over columns k + 1 … end − 1, one fused
+                // multiply-add per element (the same at every vector width TensorPrimitives picks); the
+                // multiplier replaces a_ik.
                 ReadOnlySpan<double> upper = matrix.Slice((k * n) + k + 1, end - k - 1);
                 for (int i = k + 1; i < n; i++)
                 {
