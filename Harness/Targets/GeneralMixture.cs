@@ -14,6 +14,12 @@ namespace Diffusion.Verify.Targets;
 /// eigenvalues): ln N_k = −½ Σ ln(2π c_kj) − ½ yᵀz, g_k = −Q_k z_k, s = Σ_k w_k g_k,
 /// ∇s = Σ_k w_k [ (g_k − s)(g_k − s)ᵀ − P_k ] (the centred form of Σ w_k (g_k g_kᵀ − P_k) − s sᵀ,
 /// which avoids cancelling large g_k g_kᵀ against s sᵀ).
+/// <para>
+/// ln|det| paths: where one component dominates and the others' weights are provably too small to move
+/// ln|det| by more than <see cref="PerturbedLogDeterminant.StepTolerance"/> per step, ∇s is taken as −P_k,
+/// diagonal in Q_k (O(d)); elsewhere ∇s is formed densely from per-level precisions P_k (one blocked
+/// <see cref="MatrixProduct"/> per level and component) and factorised by the blocked <see cref="DenseLu"/>.
+/// </para>
 /// </summary>
 public sealed class GeneralMixture : IDiffusedTarget
 {
