@@ -71,7 +71,9 @@ public sealed class AccOdeMultistepSampler() : Sampler("acc-ode-ms", order: 2, e
     }
 
     /// <summary>
-    /// The dense fallback of <see cref="AccOdeMultistepLogDeterminant"/> (scores without a low-rank Jacobian, d ≤ 2).
+    /// The dense fallback of <see cref="AccOdeMultistepLogDeterminant"/> (scores without a low-rank Jacobian, such as
+    /// full-covariance mixtures, and d ≤ 2); its O(d³) per row and step is one register-blocked
+    /// <see cref="SquareMatrix.Multiply"/>.
     /// Per-step determinants of a multistep rule do not multiply, so each row carries M_t = ∂Y_t/∂Y_T densely:
     /// M_{t−1} = (I/√α_t + (c − C) ∇ε_t(Y_t)) M_t + C ∇ε_{t+1}(Y_{t+1}) M_{t+1}, with c the DDIM weight and C the
     /// correction weight; G = ∇ε(Y) M is kept from one step to the next. ln|det M_1| is written at t = 2.

@@ -14,6 +14,12 @@ namespace Diffusion.Verify.Targets;
 /// eigenvalues): ln N_k = −½ Σ ln(2π c_kj) − ½ yᵀz, g_k = −Q_k z_k, s = Σ_k w_k g_k,
 /// ∇s = Σ_k w_k [ (g_k − s)(g_k − s)ᵀ − P_k ] (the centred form of Σ w_k (g_k g_kᵀ − P_k) − s sᵀ,
 /// which avoids cancelling large g_k g_kᵀ against s sᵀ).
+/// <para>
+/// ln|det| paths: where one component dominates and the others' weights are provably too small to move
+/// ln|det| by more than <see cref="PerturbedLogDeterminant.StepTolerance"/> per step, ∇s is taken as −P_k,
+/// diagonal in Q_k (O(d)); elsewhere ∇s is formed densely from per-level precisions P_k (one blocked
+/// <see cref="MatrixProduct"/> per level and component) and factorised by the blocked <see cref="DenseLu"/>.
+/// </para>
 /// </summary>
 public sealed class GeneralMixture : IDiffusedTarget
 {
@@ -315,24 +321,32 @@ public sealed class GeneralMixture : IDiffusedTarget
     }
 
     /// <summary>
-    /// When all posterior weight sits on one component k (the others underflow to exactly 0, as they do in
-    /// high d away from the start), g_k − s = 0 and ∇s = −P_k = −Q_k diag(1/c_k) Q_kᵀ, so in Q_k's eigenbasis
-    /// ln|det(I + c∇s)| = Σ_j ln|1 − c/c_kj|: O(K d²) for the weights instead of O(d³). Otherwise dense: ∇s,
-    /// then LU of I + c∇s.
+    /// When one component k holds all posterior weight but for terms that provably move the result by at most
+    /// <see cref="PerturbedLogDeterminant.StepTolerance"/> (the others underflow to 0, or nearly, as they do in
+    /// high d away from the start), ∇s = −P_k + E with ‖E‖_* ≤ δ (<see cref="TryDominantComponent"/>), and
+    /// A₀ = I − cP_k is diagonal in Q_k's eigenbasis: ln|det A₀| = Σ_j ln|1 − c/c_kj|, O(K d²) for the weights
+    /// instead of O(d³). It is taken when β = |c| δ / min_j |1 − c/c_kj| ≥ ‖A₀⁻¹ cE‖_* passes
+    /// <see cref="PerturbedLogDeterminant.IsNegligible"/>. Otherwise dense: ∇s, then LU of I + c∇s.
     /// </summary>
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
     {
         int d = Dimension;
-        if (TrySingleComponent(x, alphaBar, out int component, out LevelConstants level))
+        if (TryDominantComponent(x, alphaBar, out int component, out LevelConstants level, out double residual))
         {
             ReadOnlySpan<double> inverse = level.Inverse.AsSpan(component * d, d);
             double sum = 0;
+            double smallest = double.PositiveInfinity;
             for (int j = 0; j < d; j++)
             {
-                sum += LowRankDeterminant.LogAbsOnePlus(-scale * inverse[j]);
+                double a = -scale * inverse[j];
+                sum += LowRankDeterminant.LogAbsOnePlus(a);
+                smallest = Math.Min(smallest, Math.Abs(1 + a));
             }
 
-            return sum;
+            if (residual == 0 || PerturbedLogDeterminant.IsNegligible(Math.Abs(scale) * residual / smallest))
+            {
+                return sum;
+            }
         }
 
         double[] rented = ArrayPool<double>.Shared.Rent(d * d);
@@ -355,52 +369,99 @@ public sealed class GeneralMixture : IDiffusedTarget
     }
 
     /// <summary>
-    /// Where one component k holds all posterior weight, ∇s = −P_k = Q_k diag(−1/c_k) Q_kᵀ (diagonal components
-    /// share the coordinate axes as their basis).
+    /// Where one component k dominates, ∇s = −P_k + E = Q_k diag(−1/c_k) Q_kᵀ + E, with
+    /// <see cref="EigenbasisJacobian.Residual"/> ≥ ‖E‖_* (0 when the other weights are exactly 0; diagonal
+    /// components share the coordinate axes as their basis). Callers decide whether E is negligible for them.
     /// </summary>
     public bool TryEigenbasisJacobian(ReadOnlySpan<double> x, double alphaBar, EigenbasisJacobian destination)
     {
-        if (!TrySingleComponent(x, alphaBar, out int component, out LevelConstants level))
+        if (!TryDominantComponent(x, alphaBar, out int component, out LevelConstants level, out double residual))
         {
             return false;
         }
 
         int d = Dimension;
         destination.Reset(_eigenvectors[component] ?? s_coordinateAxes);
-        System.Numerics.Tensors.TensorPrimitives.Negate(level.Inverse.AsSpan(component * d, d), destination.Eigenvalues);
+        TensorPrimitives.Negate(level.Inverse.AsSpan(component * d, d), destination.Eigenvalues);
+        destination.Residual = residual;
         return true;
     }
 
     /// <summary>The basis token of every diagonal component (Q = I).</summary>
     private static readonly object s_coordinateAxes = new();
 
-    /// <summary>The component holding all posterior weight at x, if exactly one weight is non-zero.</summary>
-    private bool TrySingleComponent(ReadOnlySpan<double> x, double alphaBar, out int component, out LevelConstants level)
+    /// <summary>
+    /// The component k of largest posterior weight at x and δ ≥ ‖∇s + P_k‖_*. With Σ_l w_l = 1,
+    /// ∇s = −P_k + E, E = Σ_l w_l (g_l − s)(g_l − s)ᵀ − Σ_{l≠k} w_l (P_l − P_k); the rank-one terms and the P_l are
+    /// positive semi-definite (nuclear norm = trace), so
+    /// ‖E‖_* ≤ Σ_l w_l ‖g_l − s‖² + Σ_{l≠k} w_l (tr P_l + tr P_k), tr P_l = Σ_j 1/c_lj,
+    /// and g_l − s = Σ_m w_m (g_l − g_m) gives ‖g_l − s‖ ≤ Σ_{m≠l} w_m (‖z_l‖ + ‖z_m‖) (‖g_l‖ = ‖Q_l z_l‖ = ‖z_l‖,
+    /// Q_l orthonormal): O(K d) on top of the weights, no rotation. δ = 0 exactly when every other weight is 0.
+    /// Every term is of order the other components' weight, so in high d, where those weights are e^{−O(d)}
+    /// away from the start, δ is far below any tolerance long before the weights underflow.
+    /// </summary>
+    private bool TryDominantComponent(ReadOnlySpan<double> x, double alphaBar, out int component, out LevelConstants level, out double residual)
     {
         int k = Components;
+        int d = Dimension;
         int scratchLength = ScratchLength(1);
-        double[] rented = ArrayPool<double>.Shared.Rent(scratchLength);
+        double[] rented = ArrayPool<double>.Shared.Rent(scratchLength + k);
         try
         {
-            Layout(rented.AsSpan(0, scratchLength), out _, out Span<double> w, out _, out Span<double> z, out Span<double> residual);
+            Layout(rented.AsSpan(0, scratchLength), out _, out Span<double> w, out _, out Span<double> z, out Span<double> residualVector);
+            Span<double> norms = rented.AsSpan(scratchLength, k);
             level = LevelAt(alphaBar);
-            Logits(x, Math.Sqrt(alphaBar), level.LogNormalisers, level.Inverse, w, z, residual);
+            Logits(x, Math.Sqrt(alphaBar), level.LogNormalisers, level.Inverse, w, z, residualVector);
             Softmax(w);
-            component = -1;
+            component = 0;
+            int nonZero = 0;
             for (int c = 0; c < k; c++)
             {
-                if (w[c] != 0)
+                nonZero += w[c] != 0 ? 1 : 0;
+                if (w[c] > w[component])
                 {
-                    if (component >= 0)
-                    {
-                        return false;
-                    }
-
                     component = c;
                 }
             }
 
-            return component >= 0;
+            residual = 0;
+            if (!(w[component] > 0))
+            {
+                return false;
+            }
+
+            if (nonZero == 1)
+            {
+                return true;
+            }
+
+            for (int c = 0; c < k; c++)
+            {
+                norms[c] = w[c] == 0 ? 0 : TensorPrimitives.Norm<double>(z.Slice(c * d, d));
+            }
+
+            double[] traces = level.Traces;
+            for (int l = 0; l < k; l++)
+            {
+                if (w[l] == 0)
+                {
+                    continue;
+                }
+
+                double distance = 0;
+                for (int m = 0; m < k; m++)
+                {
+                    distance += m == l ? 0 : w[m] * (norms[l] + norms[m]);
+                }
+
+                residual += w[l] * distance * distance;
+                if (l != component)
+                {
+                    residual += w[l] * (traces[l] + traces[component]);
+                }
+            }
+
+            return double.IsFinite(residual);
         }
         finally
         {
@@ -578,6 +639,11 @@ public sealed class GeneralMixture : IDiffusedTarget
             static (mixture, level, constants) =>
             {
                 mixture.PrepareLevel(level, constants.LogNormalisers, constants.Inverse);
+                for (int c = 0; c < mixture.Components; c++)
+                {
+                    constants.Traces[c] = TensorPrimitives.Sum<double>(constants.Inverse.AsSpan(c * mixture.Dimension, mixture.Dimension));
+                }
+
                 Array.Clear(constants.PrecisionValid);
             });
     }
@@ -594,11 +660,20 @@ public sealed class GeneralMixture : IDiffusedTarget
 
         public double[] Inverse { get; } = new double[components * dimension];
 
+        /// <summary>tr P_k = Σ_j 1/c_kj (for the truncation bound of <see cref="TryDominantComponent"/>).</summary>
+        public double[] Traces { get; } = new double[components];
+
         public bool[] PrecisionValid { get; } = new bool[components];
 
-        /// <summary>P_k = Q_k diag(1/c_k) Q_kᵀ.</summary>
+        /// <summary>
+        /// P_k = Q_k (diag(1/c_k) Q_kᵀ): the right factor scaled and transposed in O(d²) (in tiles, so that
+        /// the strided side stays in cache), then the lower block triangle by <see cref="MatrixProduct"/>
+        /// (register-blocked, d³/2 multiply-adds; once per level and component, shared by all rows of the level)
+        /// and the rest mirrored, so P_k is exactly symmetric.
+        /// </summary>
         public ReadOnlySpan<double> Precision(GeneralMixture mixture, int c)
         {
+            const int tile = 32;
             int d = dimension;
             Span<double> matrix = _precisions.AsSpan(c * d * d, d * d);
             if (PrecisionValid[c])
@@ -608,21 +683,42 @@ public sealed class GeneralMixture : IDiffusedTarget
 
             double[] q = mixture._eigenvectors[c]!;
             ReadOnlySpan<double> inv = Inverse.AsSpan(c * d, d);
-            Span<double> work = d <= 256 ? stackalloc double[d] : new double[d];
+            _scaledTranspose ??= new double[d * d];
+            Span<double> right = _scaledTranspose;
+            for (int l0 = 0; l0 < d; l0 += tile)
+            {
+                for (int j0 = 0; j0 < d; j0 += tile)
+                {
+                    for (int l = l0; l < Math.Min(d, l0 + tile); l++)
+                    {
+                        for (int j = j0; j < Math.Min(d, j0 + tile); j++)
+                        {
+                            right[(j * d) + l] = inv[j] * q[(l * d) + j];
+                        }
+                    }
+                }
+            }
+
+            matrix.Clear();
+            for (int i0 = 0; i0 < d; i0 += MatrixProduct.ColumnPanel)
+            {
+                int rows = Math.Min(MatrixProduct.ColumnPanel, d - i0);
+                MatrixProduct.MultiplyAdd(q.AsSpan(i0 * d), d, right, d, matrix[(i0 * d)..], d, rows, i0 + rows, d, subtract: false);
+            }
+
             for (int i = 0; i < d; i++)
             {
-                TensorPrimitives.Multiply(q.AsSpan(i * d, d), inv, work);
-                for (int l = 0; l <= i; l++)
+                for (int l = i + 1; l < d; l++)
                 {
-                    double v = TensorPrimitives.Dot<double>(work, q.AsSpan(l * d, d));
-                    matrix[i * d + l] = v;
-                    matrix[l * d + i] = v;
+                    matrix[(i * d) + l] = matrix[(l * d) + i];
                 }
             }
 
             PrecisionValid[c] = true;
             return matrix;
         }
+
+        private double[]? _scaledTranspose;
     }
 
     /// <summary>Replaces logits by softmax weights in place; returns the log-sum-exp.</summary>

@@ -82,7 +82,7 @@ public sealed class GeneralMixtureLogDeterminantTests(ITestOutputHelper output)
         var data = new TheoryData<string, string>();
         foreach (string sampler in new[] { "ddim-type", "ddim", "acc-ode", "dpm-solver-2", "acc-ode-ms" })
         {
-            foreach (string kind in new[] { "separated", "scaled-separated", "gaussian-full" })
+            foreach (string kind in new[] { "separated", "scaled-separated", "gaussian-full", "random-d40" })
             {
                 data.Add(sampler, kind);
             }
@@ -94,7 +94,9 @@ public sealed class GeneralMixtureLogDeterminantTests(ITestOutputHelper output)
     /// <summary>
     /// Whole runs (T = 30, starts 3·N(0, I), so early steps have mixed weights and late ones a single component)
     /// with the eigenbasis paths against the same runs with every shortcut hidden (dense Jacobians and LU).
-    /// For acc-ode and dpm-solver-2 the eigenbasis pair path must have run.
+    /// For acc-ode and dpm-solver-2 the eigenbasis pair path must have run. "random-d40" (d = 40, K = 4, several
+    /// components active early, then tiny non-zero weights that the truncation drops — each such step may move
+    /// by at most <see cref="PerturbedLogDeterminant.StepTolerance"/>) must have had both kinds of step.
     /// </summary>
     [Theory]
     [MemberData(nameof(SamplerCases))]
@@ -104,6 +106,7 @@ public sealed class GeneralMixtureLogDeterminantTests(ITestOutputHelper output)
         {
             "separated" => new ExactScore(Separated()),
             "scaled-separated" => new ScaledScore(new ExactScore(Separated()), 0.05),
+            "random-d40" => new ExactScore(RandomGaussianMixture.Create(40, 4, 4.0, CovarianceForm.Full, seed: 5)),
             _ => new ExactScore(GaussianTarget.WithRandomEigenvectors(Enumerable.Range(0, 10).Select(j => 0.1 + 0.3 * j).ToArray(), null, seed: 3)),
         };
         var score = new CountingScore(exact);
@@ -119,6 +122,12 @@ public sealed class GeneralMixtureLogDeterminantTests(ITestOutputHelper output)
         {
             Assert.True(score.EigenbasisForms > 0, "the eigenbasis path never ran");
         }
+
+        if (kind == "random-d40" && name != "acc-ode-ms")
+        {
+            Assert.True(score.TruncatedPoints > 0, "no step had a dominant component with tiny non-zero others");
+            Assert.True(score.MixedPoints > 0, "no step had several components that matter");
+        }
         double worst = 0;
         for (int i = 0; i < rows; i++)
         {
@@ -127,7 +136,28 @@ public sealed class GeneralMixtureLogDeterminantTests(ITestOutputHelper output)
             worst = Math.Max(worst, Math.Abs(fast.LogDeterminant![i] - expected) / (1 + Math.Abs(expected)));
         }
 
-        output.WriteLine($"{name} on {kind}: ln|det J| vs dense {worst:E2} ({score.EigenbasisForms} eigenbasis forms)");
+        output.WriteLine($"{name} on {kind}: ln|det J| vs dense {worst:E2} ({score.EigenbasisForms} eigenbasis forms; points with dropped weight {score.TruncatedPoints}, mixed {score.MixedPoints})");
         Assert.True(worst < 1e-10, $"{name}: {worst:E3}");
+    }
+
+    /// <summary>
+    /// The same bits whatever the block size and thread count at d = 130 (blocked LU and product, with edges;
+    /// the truncation decides per row, so it cannot depend on the grouping).
+    /// </summary>
+    [Theory]
+    [InlineData("ddim")]
+    [InlineData("dpm-solver-2")]
+    [InlineData("acc-ode-ms")]
+    public void LogDeterminantHasTheSameBitsWhateverTheThreadCount(string name)
+    {
+        var score = new ExactScore(RandomGaussianMixture.Create(130, 3, 3.0, CovarianceForm.Full, seed: 8));
+        Sampler sampler = SamplerCatalog.Get(name);
+        NoiseSchedule schedule = new ScheduleSpec("li2024", C0: 2, C1: 4).Build(12);
+        const int rows = 4;
+        double[] starts = JacobianTestScores.Points(130, rows, seed: 3).SelectMany(p => p).ToArray();
+        SampleSet serial = SamplerRunner.RunFrom(sampler, schedule, score, starts, accumulateLogDeterminant: true, blockSize: rows, maxDegreeOfParallelism: 1);
+        SampleSet parallel = SamplerRunner.RunFrom(sampler, schedule, score, starts, accumulateLogDeterminant: true, blockSize: 1, maxDegreeOfParallelism: 2);
+        Assert.True(serial.LogDeterminant!.All(double.IsFinite));
+        Assert.True(serial.LogDeterminant!.AsSpan().SequenceEqual(parallel.LogDeterminant), "ln|det J| depends on block size or thread count");
     }
 }

@@ -1,30 +1,17 @@
-using System.Numerics.Tensors;
-
 namespace Diffusion.Verify.Numerics.LinearAlgebra;
 
 /// <summary>
 /// The few d×d row-major operations the samplers' Jacobian chain rules need (DESIGN §4, ln|det J|).
-/// Allocation-free; O(d³) products are meant for d ≤ 64.
+/// Allocation-free; the O(d³) product is the blocked <see cref="MatrixProduct"/>.
 /// </summary>
 internal static class SquareMatrix
 {
-    /// <summary><paramref name="product"/> = <paramref name="left"/> · <paramref name="right"/> (product must not alias either).</summary>
+    /// <summary>
+    /// <paramref name="product"/> = <paramref name="left"/> · <paramref name="right"/> (product must not alias
+    /// either), by the register-blocked <see cref="MatrixProduct"/>.
+    /// </summary>
     public static void Multiply(ReadOnlySpan<double> left, ReadOnlySpan<double> right, Span<double> product, int n)
-    {
-        product[..(n * n)].Clear();
-        for (int i = 0; i < n; i++)
-        {
-            Span<double> row = product.Slice(i * n, n);
-            for (int k = 0; k < n; k++)
-            {
-                double lik = left[i * n + k];
-                if (lik != 0)
-                {
-                    TensorPrimitives.MultiplyAdd(right.Slice(k * n, n), lik, row, row);
-                }
-            }
-        }
-    }
+        => MatrixProduct.Multiply(left, right, product, n);
 
     /// <summary><paramref name="matrix"/> += <paramref name="value"/> · I.</summary>
     public static void AddToDiagonal(Span<double> matrix, double value, int n)

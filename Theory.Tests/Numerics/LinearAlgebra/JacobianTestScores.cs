@@ -51,10 +51,20 @@ internal static class JacobianTestScores
     private static double[] Normalised(double[] w) => w.Select(v => v / w.Sum()).ToArray();
 }
 
-/// <summary>Forwards everything and counts the low-rank forms, eigenbasis forms and dense Jacobians handed out.</summary>
+/// <summary>
+/// Forwards everything and counts the low-rank forms, eigenbasis forms and dense Jacobians handed out; and, at every
+/// eigenbasis form or ln|det(I + c∇s)| request, whether the point had a dominant component with tiny non-zero others
+/// (residual in (0, 1e−14)) or several that matter (residual above 1e−3).
+/// </summary>
 internal sealed class CountingScore(IScore inner) : IScore
 {
+    private EigenbasisJacobian? _probe;
+
     public IScore Inner { get; } = inner;
+
+    public int TruncatedPoints { get; private set; }
+
+    public int MixedPoints { get; private set; }
 
     public int LowRankForms { get; private set; }
 
@@ -76,7 +86,12 @@ internal sealed class CountingScore(IScore inner) : IScore
         Inner.Jacobian(x, alphaBar, jacobian);
     }
 
-    public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale) => Inner.LogAbsDetIdentityPlusScaledJacobian(x, alphaBar, scale);
+    public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
+    {
+        _probe ??= new EigenbasisJacobian(Dimension);
+        Classify(Inner.TryEigenbasisJacobian(x, alphaBar, _probe), _probe);
+        return Inner.LogAbsDetIdentityPlusScaledJacobian(x, alphaBar, scale);
+    }
 
     public bool TryLowRankJacobian(ReadOnlySpan<double> x, double alphaBar, LowRankJacobian destination)
     {
@@ -89,7 +104,14 @@ internal sealed class CountingScore(IScore inner) : IScore
     {
         bool found = Inner.TryEigenbasisJacobian(x, alphaBar, destination);
         EigenbasisForms += found ? 1 : 0;
+        Classify(found, destination);
         return found;
+    }
+
+    private void Classify(bool found, EigenbasisJacobian form)
+    {
+        TruncatedPoints += found && form.Residual is > 0 and < 1e-14 ? 1 : 0;
+        MixedPoints += found && form.Residual > 1e-3 ? 1 : 0;
     }
 }
 
