@@ -60,4 +60,15 @@ public sealed record AccOdeTrafficModel(int Dimension, int Components, double Fl
 
         return l1 <= block ? (l1, "L1 bandwidth", level) : (block, $"{level} bandwidth", level);
     }
+
+    /// <summary>
+    /// The lowest of the three roofs above and the instruction roof of <paramref name="instructions"/> (its
+    /// operations at the measured issue rates), and which of the four binds.
+    /// </summary>
+    public (double Gflops, string Bound, string Level) Attainable(RooflineProbes.Ceilings ceilings, AccOdeInstructionModel instructions)
+    {
+        (double memory, string bound, string level) = Attainable(ceilings);
+        double issue = instructions.Gflops(Flops, ceilings.ExponentialIssue, ceilings.StreamIssue);
+        return issue < memory ? (issue, "instructions", level) : (memory, bound, level);
+    }
 }

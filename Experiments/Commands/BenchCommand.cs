@@ -174,14 +174,24 @@ public static class BenchCommand
     /// </summary>
     private static void PrintRoofline(RooflineProbes.Ceilings ceilings, IReadOnlyList<(int D, int K, double Gflops)> measured)
     {
-        Console.WriteLine("roofline per core (acc-ode, per sample-step; bytes by the pass-by-pass model of AccOdeTrafficModel; attainable = min(FMA, flop/L1 byte × L1 GB/s, flop/block byte × GB/s of the level the block lives in); achieved = GFLOP per CPU-second):");
-        Console.WriteLine("   d    K     flop   L1 bytes   block bytes   flop/B L1   flop/B block   block in   attainable GFLOP/s (bound)   achieved   % of attainable   % of FMA");
+        Console.WriteLine("roofline per core (acc-ode, per sample-step; bytes by the pass-by-pass model of AccOdeTrafficModel, vector operations by AccOdeInstructionModel; attainable = min(FMA, flop/L1 byte × L1 GB/s, flop/block byte × GB/s of the level the block lives in, flop / (exp operations / exp issue rate + other operations / stream issue rate)); achieved = GFLOP per CPU-second):");
+        Console.WriteLine("   d    K     flop   L1 bytes   block bytes   flop/B L1   flop/B block   block in   vec ops (exp)   instr roof   attainable GFLOP/s (bound)   achieved   % of attainable   % of FMA");
         foreach ((int d, int k, double gflops) in measured)
         {
             AccOdeTrafficModel model = AccOdeTrafficModel.For(d, k, StepFlops(d, k), ceilings.Caches.L1);
-            (double attainable, string bound, string level) = model.Attainable(ceilings);
+            AccOdeInstructionModel instructions = AccOdeInstructionModel.For(d, k);
+            double issueRoof = instructions.Gflops(model.Flops, ceilings.ExponentialIssue, ceilings.StreamIssue);
+            (double attainable, string bound, string level) = model.Attainable(ceilings, instructions);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{d,4} {k,4} {model.Flops,8:F0} {model.L1Bytes,10:F0} {model.BlockBytes,13:F0} {model.Flops / model.L1Bytes,11:F2} {model.Flops / model.BlockBytes,14:F2}   {level,8}   {attainable,9:F1} ({bound,-12})   {gflops,8:F1}   {100 * gflops / attainable,14:F0} %   {100 * gflops / ceilings.FmaGflops,6:F0} %"));
+                $"{d,4} {k,4} {model.Flops,8:F0} {model.L1Bytes,10:F0} {model.BlockBytes,13:F0} {model.Flops / model.L1Bytes,11:F2} {model.Flops / model.BlockBytes,14:F2}   {level,8}   {instructions.Total,6:F0} ({instructions.Exponential,4:F0})   {issueRoof,10:F1}   {attainable,9:F1} ({bound,-12})   {gflops,8:F1}   {100 * gflops / attainable,14:F0} %   {100 * gflops / ceilings.FmaGflops,6:F0} %"));
+        }
+
+        Console.WriteLine("vector operations per sample-step by pass (AccOdeInstructionModel):");
+        foreach ((int d, int k, double _) in measured)
+        {
+            AccOdeInstructionModel instructions = AccOdeInstructionModel.For(d, k);
+            string passes = string.Join("   ", instructions.Passes.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Pass} {p.Operations:F1}")));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{d,4} {k,4}   {passes}   total {instructions.Total:F1}"));
         }
     }
 

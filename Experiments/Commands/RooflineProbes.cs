@@ -13,7 +13,9 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// and the bandwidth of a triad a = b + s·c whose three arrays fit in L1, in L2 or in L3. Every probe
 /// runs on all cores at once, each thread on its own data, as the sampler does; the figures are per core
 /// (per CPU-second of one thread). Triad bytes count the two loads and one store per element (24 bytes), not the line
-/// reads a store miss may add.
+/// reads a store miss may add. The instruction roof: how many vector operations per second a core issues
+/// in the kernels' own sequences (<see cref="InstructionMixPasses"/>: the softmax's exponential loop, and
+/// acc-ode's update — loads, multiplies, adds, a store), over arrays that stay in L1.
 /// </summary>
 public static class RooflineProbes
 {
@@ -21,7 +23,12 @@ public static class RooflineProbes
     private const int Chains = 12;
 
     /// <summary>The measured ceilings per core; bandwidths in GB/s (10⁹ bytes), FMA throughput in GFLOP/s.</summary>
-    public sealed record Ceilings(int Threads, double FmaGflops, double L1Bandwidth, double L2Bandwidth, double L3Bandwidth, CacheSizes Caches)
+    /// <remarks>
+    /// <see cref="ExponentialIssue"/> and <see cref="StreamIssue"/>: 10⁹ vector operations per second (counted
+    /// as <see cref="InstructionMixPasses"/> counts them) in the exponential loop and in the update stream;
+    /// infinite when not measured.
+    /// </remarks>
+    public sealed record Ceilings(int Threads, double FmaGflops, double L1Bandwidth, double L2Bandwidth, double L3Bandwidth, CacheSizes Caches, double ExponentialIssue = double.PositiveInfinity, double StreamIssue = double.PositiveInfinity)
     {
         /// <summary>The triad bandwidth of the smallest level a working set of <paramref name="bytes"/> per core fits in (L3: shared by all cores).</summary>
         public (string Level, double Bandwidth) LevelFor(double bytes) =>
@@ -32,7 +39,8 @@ public static class RooflineProbes
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
             $"measured ceilings per core ({Simd.Name(Simd.Width)}, all {Threads} cores busy, each thread on its own data, per CPU-second): FMA {FmaGflops:F1} GFLOP/s ({Chains} independent chains per thread); " +
             $"triad a = b + s·c, 24 bytes per element: L1 {L1Bandwidth:F0} GB/s (3 × {Caches.L1 / 6 / 1024} KiB per thread), L2 {L2Bandwidth:F0} GB/s (3 × {Caches.L2 / 6 / 1024} KiB), " +
-            $"L3 {L3Bandwidth:F0} GB/s (3 × {L3ArrayBytes(Caches, Threads) / 1024} KiB); caches per core L1d {Caches.L1 / 1024} KiB, L2 {Caches.L2 / 1024} KiB, L3 {Caches.L3 / 1024} KiB shared");
+            $"L3 {L3Bandwidth:F0} GB/s (3 × {L3ArrayBytes(Caches, Threads) / 1024} KiB); caches per core L1d {Caches.L1 / 1024} KiB, L2 {Caches.L2 / 1024} KiB, L3 {Caches.L3 / 1024} KiB shared; " +
+            $"vector operations issued: {ExponentialIssue:F1}·10⁹/s in the softmax's exponential loop ({InstructionMixPasses.SoftmaxExponentialOperations} per vector), {StreamIssue:F1}·10⁹/s in acc-ode's update stream ({InstructionMixPasses.UpdateOperations} per vector), both over {MixBytes / 1024} KiB arrays in L1");
     }
 
     /// <summary>Data-cache sizes in bytes: L1d and L2 per core, L3 shared.</summary>
@@ -46,7 +54,61 @@ public static class RooflineProbes
         double l1 = RunOnAllCores(threads, _ => TriadProbe(caches.L1 / 6), cancellation);
         double l2 = RunOnAllCores(threads, _ => TriadProbe(caches.L2 / 6), cancellation);
         double l3 = RunOnAllCores(threads, _ => TriadProbe(L3ArrayBytes(caches, threads)), cancellation);
-        return new Ceilings(threads, fma / 1e9, l1 / 1e9, l2 / 1e9, l3 / 1e9, caches);
+        double exponential = RunOnAllCores(threads, _ => ExponentialIssueProbe(), cancellation);
+        double stream = RunOnAllCores(threads, _ => UpdateIssueProbe(), cancellation);
+        return new Ceilings(threads, fma / 1e9, l1 / 1e9, l2 / 1e9, l3 / 1e9, caches, exponential / 1e9, stream / 1e9);
+    }
+
+    /// <summary>Bytes per array of the instruction probes: 4 KiB, three arrays well inside any L1d.</summary>
+    private const int MixBytes = 4096;
+
+    /// <summary>Vector operations of the softmax's exponential loop over an L1-resident array (inputs in [−1, 0]), run for about 0.2 s.</summary>
+    private static double ExponentialIssueProbe()
+    {
+        int n = MixBytes / sizeof(double);
+        var input = new double[n];
+        var output = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            input[i] = -(i % 97) / 97.0;
+        }
+
+        long operations = 0;
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            for (int i = 0; i < 64; i++)
+            {
+                operations += InstructionMixPasses.Exponentials(input, output);
+            }
+        }
+        while (clock.Elapsed.TotalSeconds < 0.2);
+        Sink = output[n / 2];
+        return operations;
+    }
+
+    /// <summary>Vector operations of acc-ode's update pass over three L1-resident arrays, run for about 0.2 s.</summary>
+    private static double UpdateIssueProbe()
+    {
+        int n = MixBytes / sizeof(double);
+        var y = new double[n];
+        var score = new double[n];
+        var scoreAtMinus = new double[n];
+        y.AsSpan().Fill(1.0);
+        score.AsSpan().Fill(0.5);
+        scoreAtMinus.AsSpan().Fill(0.25);
+        long operations = 0;
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            for (int i = 0; i < 64; i++)
+            {
+                operations += InstructionMixPasses.Updates(y, score, scoreAtMinus);
+            }
+        }
+        while (clock.Elapsed.TotalSeconds < 0.2);
+        Sink = y[n / 2];
+        return operations;
     }
 
     /// <summary>Per array: the threads' three arrays together fill half the L3, and each is at least twice the L2.</summary>

@@ -1,0 +1,104 @@
+using Diffusion.Verify.Numerics.Vectorization;
+
+namespace Diffusion.Verify.Experiments.Commands;
+
+/// <summary>
+/// Vector operations one acc-ode sample-step issues (one row, two score evaluations of an isotropic mixture
+/// with d dimensions and K components), pass by pass as the kernels are written at the width in use (L lanes;
+/// B components per dot-product register block and C vectors per combination block: B = C = 2 below 512
+/// bits, 4 at 512; V = ⌊d/L⌋ whole vectors per row, t = d mod L scalar tail elements). Counted as the source
+/// writes them, one per load, store, arithmetic operation, compare, mask, rounding or shuffle — the
+/// convention of <see cref="InstructionMixPasses"/>, whose measured rates turn these counts into time.
+/// <list type="bullet">
+/// <item>dots and norms (per evaluation): per 4-row tile and vector column, B means and 4 rows loaded per
+/// block of B components (1 + 4 for a leftover component), one FMA per row and component and one for |x|²
+/// (loads of x again when K &lt; B, where the norms take their own pass); the horizontal sums at the end
+/// (per sum: 3.5 operations at 256 bits — two horizontal adds, two lane permutes, one add, one store per 4
+/// sums, and moving each sum to its slot, a load and a store —, 5.5 at 512 bits, 5 at 128); the tail t(K + 1)
+/// scalar FMAs and loads;</item>
+/// <item>exponential (per evaluation, per vector of rows and component): <see cref="InstructionMixPasses.SoftmaxExponentialOperations"/>;</item>
+/// <item>the rest of the softmax (per vector of rows): per component the logit (a load, three
+/// broadcasts, multiply, subtract, add, max, multiply, subtract, store, running max: 12) and the weight and
+/// coefficient (load, multiply, store, two broadcasts, two multiplies, add, store: 9); per vector of rows a
+/// load of |x|², the division and two stores (4);</item>
+/// <item>combination −κx + Σ c_k μ_k (per 4-row tile and block of C vectors): 4C loads of x, 4C multiplies,
+/// per component C loads of μ, 4 broadcasts and 4C FMAs, 4C stores; vectors beyond the last block row by row
+/// (a load, a multiply, 3 per component, a store); tail elements 2 + 2K scalar operations;</item>
+/// <item>Y⁻ pass: 2 loads, 2 multiplies, an add, a store per vector (6); update: 11 per vector
+/// (<see cref="InstructionMixPasses.UpdateOperations"/>); finite check of the new state
+/// (TensorPrimitives.IsFiniteAll): a load, a subtraction x − x and a compare per vector (3, an estimate of
+/// the library's loop); tails one scalar operation per element and operation.</item>
+/// </list>
+/// Not counted: loop counters, address arithmetic and branches (the integer side; the probes' loops carry
+/// the same kind), the per-block constants, the schedule, calls, and how the JIT schedules or fuses the
+/// operations (a load folded into an FMA is still counted as a load: it still takes a load port).
+/// Max and Min are counted as one operation although the IEEE-semantics Max the logits use may take more;
+/// the exponential's Max and Min are in the probe's sequence too, so there they are timed, not guessed.
+/// </summary>
+public sealed record AccOdeInstructionModel(int Dimension, int Components, double DotsAndNorms, double Exponential, double Softmax, double Combine, double IntermediatePoint, double Update, double FiniteCheck)
+{
+    /// <summary>All the operations of a sample-step.</summary>
+    public double Total => DotsAndNorms + Exponential + Softmax + Combine + IntermediatePoint + Update + FiniteCheck;
+
+    /// <summary>The operations timed at the stream rate (everything but the exponential).</summary>
+    public double StreamOperations => Total - Exponential;
+
+    /// <summary>The passes and their counts, in the order the step runs them.</summary>
+    public IReadOnlyList<(string Pass, double Operations)> Passes =>
+    [
+        ("dots+norms", DotsAndNorms), ("exp", Exponential), ("softmax", Softmax), ("combine", Combine),
+        ("Y⁻", IntermediatePoint), ("update", Update), ("finite", FiniteCheck),
+    ];
+
+    public static AccOdeInstructionModel For(int d, int k) => For(d, k, Simd.Width);
+
+    public static AccOdeInstructionModel For(int d, int k, SimdWidth width)
+    {
+        int lanes = width == SimdWidth.Scalar ? 1 : (int)width / 64;
+        int block = width == SimdWidth.Vector512 ? 4 : 2;
+        double perSum = width switch
+        {
+            SimdWidth.Vector512 => 5.5,
+            SimdWidth.Vector256 => 3.5,
+            SimdWidth.Vector128 => 5.0,
+            _ => 0.0,
+        };
+        int vectors = d / lanes;
+        int tail = d - (vectors * lanes);
+
+        // Per row and evaluation.
+        int blocks = k / block;
+        int leftover = k % block;
+        double dotLoads = vectors * ((blocks * (block + 4.0)) + (leftover * 5.0)) / 4.0;
+        double normLoads = k < block ? vectors : 0;
+        double dotFmas = vectors * (k + 1.0);
+        double sums = (k + 1.0) * perSum;
+        double dots = dotLoads + normLoads + dotFmas + sums + (2.0 * tail * (k + 1));
+
+        double exponential = (double)InstructionMixPasses.SoftmaxExponentialOperations * k / lanes;
+        double softmax = ((21.0 * k) + 4.0) / lanes;
+
+        int columnBlocks = vectors / block;
+        int rest = vectors - (columnBlocks * block);
+        double combine = (columnBlocks * ((12.0 * block) + (k * ((5.0 * block) + 4.0))) / 4.0) + (rest * (3.0 + (3.0 * k))) + (tail * (2.0 + (2.0 * k)));
+
+        return new AccOdeInstructionModel(
+            d,
+            k,
+            DotsAndNorms: 2 * dots,
+            Exponential: 2 * exponential,
+            Softmax: 2 * softmax,
+            Combine: 2 * combine,
+            IntermediatePoint: (6.0 * vectors) + (6.0 * tail),
+            Update: (InstructionMixPasses.UpdateOperations * (double)vectors) + (11.0 * tail),
+            FiniteCheck: (3.0 * vectors) + (3.0 * tail));
+    }
+
+    /// <summary>
+    /// The instruction roof in GFLOP/s: <paramref name="flops"/> per sample-step over the time its operations
+    /// take at the measured issue rates (the exponential's at its own rate, the rest at the stream rate;
+    /// rates in 10⁹ operations per second).
+    /// </summary>
+    public double Gflops(double flops, double exponentialRate, double streamRate) =>
+        flops / ((Exponential / exponentialRate) + (StreamOperations / streamRate));
+}
