@@ -1,4 +1,5 @@
 using Diffusion.Verify.Experiments.Commands;
+using Diffusion.Verify.Numerics.Vectorization;
 
 namespace Diffusion.Verify.Theory.Tests;
 
@@ -44,5 +45,67 @@ public sealed class RooflineModelTests
         Assert.Equal(model.Flops / model.L1Bytes * 10, l1Bound, 12);
     }
 
-    private static RooflineProbes.Ceilings Ceilings(double fma, double l1, double l2) => new(2, fma, l1, l2, l2 / 2, Caches);
+    [Theory]
+    [InlineData(16, 2, SimdWidth.Vector256)]
+    [InlineData(16, 8, SimdWidth.Vector256)]
+    [InlineData(64, 8, SimdWidth.Vector512)]
+    [InlineData(30, 3, SimdWidth.Vector256)]
+    [InlineData(1024, 32, SimdWidth.Vector128)]
+    public void InstructionCountsPerPassSumToTheTotal(int d, int k, SimdWidth width)
+    {
+        AccOdeInstructionModel model = AccOdeInstructionModel.For(d, k, width);
+        Assert.Equal(model.Total, model.Passes.Sum(p => p.Operations), 9);
+        Assert.All(model.Passes, p => Assert.True(p.Operations > 0, p.Pass));
+        Assert.Equal(model.Total - model.Exponential, model.StreamOperations, 9);
+    }
+
+    [Fact]
+    public void InstructionCountsFollowTheKernelsAtD16K2()
+    {
+        // 256 bits: 4 vectors per row. Y⁻ 6, update 11, check 3 operations per vector.
+        AccOdeInstructionModel model = AccOdeInstructionModel.For(16, 2, SimdWidth.Vector256);
+        Assert.Equal(24, model.IntermediatePoint);
+        Assert.Equal(44, model.Update);
+        Assert.Equal(12, model.FiniteCheck);
+
+        // Two evaluations × K = 2 components / 4 rows per vector × the exponential loop's operations.
+        Assert.Equal(2 * 2 * InstructionMixPasses.SoftmaxExponentialOperations / 4.0, model.Exponential, 12);
+
+        // One 4×2 block: per vector column (6 loads + 12 FMAs) / 4 rows, then 3 horizontal sums of 3.5 operations per row.
+        Assert.Equal(2 * ((4 * 6 / 4.0) + (4 * 3.0) + (3 * 3.5)), model.DotsAndNorms, 12);
+    }
+
+    [Fact]
+    public void InstructionOperationsGrowWithTheWork()
+    {
+        double small = AccOdeInstructionModel.For(16, 2, SimdWidth.Vector256).Total;
+        Assert.True(AccOdeInstructionModel.For(16, 8, SimdWidth.Vector256).Total > small);
+        Assert.True(AccOdeInstructionModel.For(64, 2, SimdWidth.Vector256).Total > small);
+
+        // Wider vectors issue fewer operations for the same row.
+        Assert.True(AccOdeInstructionModel.For(64, 8, SimdWidth.Vector512).Total < AccOdeInstructionModel.For(64, 8, SimdWidth.Vector256).Total);
+    }
+
+    [Fact]
+    public void TheInstructionRoofBindsWhenItIsTheLowest()
+    {
+        AccOdeTrafficModel model = AccOdeTrafficModel.For(16, 2, flops: 1000, Caches.L1);
+        AccOdeInstructionModel instructions = AccOdeInstructionModel.For(16, 2, SimdWidth.Vector256);
+
+        // Issue rates so high the memory roofs decide: the answer is the three-roof one.
+        RooflineProbes.Ceilings fast = Ceilings(fma: 50, l1: 1000, l2: 1000, exponentialIssue: 1e9, streamIssue: 1e9);
+        Assert.Equal(model.Attainable(fast), model.Attainable(fast, instructions));
+
+        // Slow issue: the instruction roof is the lowest, and it is flops over the time the operations take.
+        RooflineProbes.Ceilings slow = Ceilings(fma: 50, l1: 1000, l2: 1000, exponentialIssue: 2, streamIssue: 4);
+        var (bound, name, _) = model.Attainable(slow, instructions);
+        double expected = 1000 / ((instructions.Exponential / 2) + (instructions.StreamOperations / 4));
+        Assert.Equal("instructions", name);
+        Assert.Equal(expected, bound, 12);
+        Assert.True(bound < 50);
+        Assert.True(bound <= model.Attainable(slow).Gflops);
+    }
+
+    private static RooflineProbes.Ceilings Ceilings(double fma, double l1, double l2, double exponentialIssue = double.PositiveInfinity, double streamIssue = double.PositiveInfinity) =>
+        new(2, fma, l1, l2, l2 / 2, Caches, exponentialIssue, streamIssue);
 }
