@@ -24,10 +24,10 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// <item>combination −κx + Σ c_k μ_k (per 4-row tile and block of C vectors): 4C loads of x, 4C multiplies,
 /// per component C loads of μ, 4 broadcasts and 4C FMAs, 4C stores; vectors beyond the last block row by row
 /// (a load, a multiply, 3 per component, a store); tail elements 2 + 2K scalar operations;</item>
-/// <item>Y⁻ pass: 2 loads, 2 multiplies, an add, a store per vector (6); update: 11 per vector
-/// (<see cref="InstructionMixPasses.UpdateOperations"/>); finite check of the new state
-/// (TensorPrimitives.IsFiniteAll): a load, a subtraction x − x and a compare per vector (3, an estimate of
-/// the library's loop); tails one scalar operation per element and operation.</item>
+/// <item>Y⁻ pass: 2 loads, 2 multiplies, an add, a store per vector (6); update: 11 per vector; the finite
+/// check of the new state, fused into the update: a subtraction y − y and its running sum per vector
+/// (<see cref="InstructionMixPasses.FusedFiniteCheckOperations"/>; the update and check together are
+/// <see cref="InstructionMixPasses.UpdateOperations"/>); tails one scalar operation per element and operation.</item>
 /// </list>
 /// Not counted: loop counters, address arithmetic and branches (the integer side; the probes' loops carry
 /// the same kind), the per-block constants, the schedule, calls, and how the JIT schedules or fuses the
@@ -90,8 +90,8 @@ public sealed record AccOdeInstructionModel(int Dimension, int Components, doubl
             Softmax: 2 * softmax,
             Combine: 2 * combine,
             IntermediatePoint: (6.0 * vectors) + (6.0 * tail),
-            Update: (InstructionMixPasses.UpdateOperations * (double)vectors) + (11.0 * tail),
-            FiniteCheck: (3.0 * vectors) + (3.0 * tail));
+            Update: ((InstructionMixPasses.UpdateOperations - InstructionMixPasses.FusedFiniteCheckOperations) * (double)vectors) + (11.0 * tail),
+            FiniteCheck: InstructionMixPasses.FusedFiniteCheckOperations * (double)(vectors + tail));
     }
 
     /// <summary>

@@ -26,17 +26,18 @@ internal static class AccOdeKernels
         }
     }
 
-    /// <summary>y = ((s⁻·g + s)·c + (s·h + y)) · r.</summary>
-    public static void Update(Span<double> y, ReadOnlySpan<double> score, ReadOnlySpan<double> scoreAtMinus, double g, double h, double c, double r)
+    /// <summary>
+    /// y = ((s⁻·g + s)·c + (s·h + y)) · r; true when every new y is finite. The finite check rides along
+    /// (a running sum of y − y, which is 0 for a finite y and NaN otherwise) so that the runner need not
+    /// read the state again: the separate pass cost 4–9 % of a step at d = 16, K = 2.
+    /// </summary>
+    public static bool Update(Span<double> y, ReadOnlySpan<double> score, ReadOnlySpan<double> scoreAtMinus, double g, double h, double c, double r) => Simd.Width switch
     {
-        switch (Simd.Width)
-        {
-            case SimdWidth.Vector512: AccOdeKernels<Width512, Vector512<double>>.Update(y, score, scoreAtMinus, g, h, c, r); break;
-            case SimdWidth.Vector256: AccOdeKernels<Width256, Vector256<double>>.Update(y, score, scoreAtMinus, g, h, c, r); break;
-            case SimdWidth.Vector128: AccOdeKernels<Width128, Vector128<double>>.Update(y, score, scoreAtMinus, g, h, c, r); break;
-            default: AccOdeKernels<WidthScalar, double>.Update(y, score, scoreAtMinus, g, h, c, r); break;
-        }
-    }
+        SimdWidth.Vector512 => AccOdeKernels<Width512, Vector512<double>>.Update(y, score, scoreAtMinus, g, h, c, r),
+        SimdWidth.Vector256 => AccOdeKernels<Width256, Vector256<double>>.Update(y, score, scoreAtMinus, g, h, c, r),
+        SimdWidth.Vector128 => AccOdeKernels<Width128, Vector128<double>>.Update(y, score, scoreAtMinus, g, h, c, r),
+        _ => AccOdeKernels<WidthScalar, double>.Update(y, score, scoreAtMinus, g, h, c, r),
+    };
 }
 
 /// <summary><see cref="AccOdeKernels"/> at one vector width.</summary>
@@ -66,7 +67,7 @@ internal static class AccOdeKernels<TWidth, TVector>
         }
     }
 
-    public static void Update(Span<double> y, ReadOnlySpan<double> score, ReadOnlySpan<double> scoreAtMinus, double g, double h, double c, double r)
+    public static bool Update(Span<double> y, ReadOnlySpan<double> score, ReadOnlySpan<double> scoreAtMinus, double g, double h, double c, double r)
     {
         int n = y.Length;
         int lanes = TWidth.Lanes;
@@ -77,21 +78,30 @@ internal static class AccOdeKernels<TWidth, TVector>
         TVector vh = TWidth.Create(h);
         TVector vc = TWidth.Create(c);
         TVector vr = TWidth.Create(r);
+        TVector nonFinite = TWidth.Zero;
         int i = 0;
         for (; i + lanes <= n; i += lanes)
         {
             TVector s = TWidth.Load(ref Unsafe.Add(ref sr, i));
             TVector difference = TWidth.Add(TWidth.Multiply(TWidth.Load(ref Unsafe.Add(ref mr, i)), vg), s);
             TVector half = TWidth.Add(TWidth.Multiply(s, vh), TWidth.Load(ref Unsafe.Add(ref yr, i)));
-            TWidth.Store(TWidth.Multiply(TWidth.Add(TWidth.Multiply(difference, vc), half), vr), ref Unsafe.Add(ref yr, i));
+            TVector next = TWidth.Multiply(TWidth.Add(TWidth.Multiply(difference, vc), half), vr);
+            TWidth.Store(next, ref Unsafe.Add(ref yr, i));
+            nonFinite = TWidth.Add(nonFinite, TWidth.Subtract(next, next));
         }
 
+        double tail = 0;
         for (; i < n; i++)
         {
             double s = Unsafe.Add(ref sr, i);
             double difference = (Unsafe.Add(ref mr, i) * g) + s;
             double half = (s * h) + Unsafe.Add(ref yr, i);
-            Unsafe.Add(ref yr, i) = ((difference * c) + half) * r;
+            double next = ((difference * c) + half) * r;
+            Unsafe.Add(ref yr, i) = next;
+            tail += next - next;
         }
+
+        // 0 when every y − y was 0; NaN (∞ − ∞, NaN − NaN) propagates through the sums otherwise.
+        return TWidth.Sum(nonFinite) + tail == 0;
     }
 }

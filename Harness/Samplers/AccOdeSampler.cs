@@ -34,6 +34,6 @@ public sealed class AccOdeSampler() : Sampler("acc-ode", order: 2, evaluationsPe
 
         // Y_{t−1} = Ψ_t(Y_t, Y_t⁻)
         //         = ( Y_t + (1−α_t)/2 · s_t(Y_t) + (1−α_t)² / (4(1−α_{t+1})) · ( s_t(Y_t) − √α_{t+1} s_{t+1}(Y_t⁻) ) ) / √α_t
-        AccOdeKernels.Update(block.Active(block.State), block.Active(block.ScoreAtState), block.Active(block.ScoreAtIntermediate), -Math.Sqrt(alphaNext), beta / 2, correction, 1 / Math.Sqrt(alpha));
+        block.StateCheckedFinite = AccOdeKernels.Update(block.Active(block.State), block.Active(block.ScoreAtState), block.Active(block.ScoreAtIntermediate), -Math.Sqrt(alphaNext), beta / 2, correction, 1 / Math.Sqrt(alpha));
     }
 }

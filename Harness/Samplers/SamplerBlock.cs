@@ -109,6 +109,13 @@ public sealed class SamplerBlock
         return _lowRankScratch.AsSpan(0, length);
     }
 
+    /// <summary>
+    /// Set by a step whose update pass already found every value of the new state finite, so that the
+    /// runner skips its own pass over the state (it clears the flag each step; when the flag is false the
+    /// runner checks, and finds and reports the first non-finite value, as for any sampler).
+    /// </summary>
+    public bool StateCheckedFinite { get; set; }
+
     /// <summary>Extra per-block state a sampler may attach (e.g. a tangent map for multistep rules).</summary>
     public object? SamplerState { get; set; }
 
@@ -129,6 +136,7 @@ public sealed class SamplerBlock
         FirstSampleIndex = firstSampleIndex;
         Rows = rows;
         HasHistory = false;
+        StateCheckedFinite = false;
         SamplerState = null;
         if (LogDeterminant is not null)
         {

@@ -172,7 +172,9 @@ public static class SamplerRunner
     private static void CheckFinite(Sampler sampler, SamplerBlock block, int t)
     {
         ReadOnlySpan<double> y = block.Active(block.State);
-        if (AllFinite(y) && (block.LogDeterminant is null || AllFinite(block.LogDeterminant.AsSpan(0, block.Rows))))
+        bool checkedFinite = block.StateCheckedFinite;
+        block.StateCheckedFinite = false;
+        if ((checkedFinite || AllFinite(y)) && (block.LogDeterminant is null || AllFinite(block.LogDeterminant.AsSpan(0, block.Rows))))
         {
             return;
         }

@@ -28,8 +28,11 @@ public static class InstructionMixPasses
     /// <summary>Per vector in the softmax's exponential loop: load, subtract the maximum, the exponential, store, add to the sum.</summary>
     public const int SoftmaxExponentialOperations = ExponentialOperations + 4;
 
-    /// <summary>Per vector of acc-ode's update y = ((s⁻·g + s)·c + (s·h + y))·r: 3 loads, 4 multiplies, 3 adds, 1 store.</summary>
-    public const int UpdateOperations = 11;
+    /// <summary>Per vector of acc-ode's update y = ((s⁻·g + s)·c + (s·h + y))·r: 3 loads, 4 multiplies, 3 adds, 1 store, and the finite check riding along (a subtraction and an add): 13.</summary>
+    public const int UpdateOperations = 11 + FusedFiniteCheckOperations;
+
+    /// <summary>Per vector, the finite check fused into the update: y − y and its running sum.</summary>
+    public const int FusedFiniteCheckOperations = 2;
 
     /// <summary>
     /// The softmax's exponential loop, e = exp(input − max) stored to <paramref name="output"/> and summed,
