@@ -19,8 +19,9 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// reports the peak working set. With --sweep, the acc-ode throughput over d ∈ {16, 64, 256, 1024} ×
 /// K ∈ {2, 8, 32} instead (each cell ~2·10¹⁰ flops). The SIMD path in use (<see cref="Simd.Width"/>, forced
 /// narrower by DIFFUSION_VERIFY_SIMD) and the FMA peak at that width are printed first. With --roofline,
-/// measured ceilings (<see cref="RooflineProbes"/>) and each size's flops and bytes per sample-step
-/// (<see cref="AccOdeTrafficModel"/>) set the throughput against what this machine can attain.
+/// measured ceilings (<see cref="RooflineProbes"/>: FMA, L1/L2/L3 bandwidth, vector-operation issue rates)
+/// and each size's flops, bytes (<see cref="AccOdeTrafficModel"/>) and vector operations
+/// (<see cref="AccOdeInstructionModel"/>) per sample-step set the throughput against what this machine can attain.
 /// </summary>
 public static class BenchCommand
 {
@@ -36,7 +37,7 @@ public static class BenchCommand
         var dimension = new Option<int>("--dimension") { Description = "dimension d of the random mixture", HelpName = "d", DefaultValueFactory = _ => ReferenceDimension }.Between(1, 100_000);
         var components = new Option<int>("--components") { Description = "number K of its isotropic components", HelpName = "K", DefaultValueFactory = _ => ReferenceComponents }.Between(1, 10_000);
         var plain = new Option<bool>("--plain") { Description = "only the plain acc-ode throughput (no ln|det J| workload, no quadrature evals); what benchmarks/peers compares" };
-        var roofline = new Option<bool>("--roofline") { Description = "also measure this machine's FMA and L1/L2/L3 bandwidth ceilings at the SIMD width in use and set each size's acc-ode throughput against them (flops and bytes per sample-step)" };
+        var roofline = new Option<bool>("--roofline") { Description = "also measure this machine's FMA, L1/L2/L3 bandwidth and vector-operation issue ceilings at the SIMD width in use and set each size's acc-ode throughput against them (flops, bytes and vector operations per sample-step)" };
         var command = new Command("bench", "Throughput of the reference workload (acc-ode, exact score, random mixture d = 64, K = 8)") { samples, steps, memory, sweep, dimension, components, plain, roofline };
         command.SetAction(parse => Run(
             new BenchSize(parse.GetValue(samples), parse.GetValue(steps), parse.GetValue(dimension), parse.GetValue(components)),
