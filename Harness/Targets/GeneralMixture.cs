@@ -326,7 +326,8 @@ public sealed class GeneralMixture : IDiffusedTarget
     /// high d away from the start), ∇s = −P_k + E with ‖E‖_* ≤ δ (<see cref="TryDominantComponent"/>), and
     /// A₀ = I − cP_k is diagonal in Q_k's eigenbasis: ln|det A₀| = Σ_j ln|1 − c/c_kj|, O(K d²) for the weights
     /// instead of O(d³). It is taken when β = |c| δ / min_j |1 − c/c_kj| ≥ ‖A₀⁻¹ cE‖_* passes
-    /// <see cref="PerturbedLogDeterminant.IsNegligible"/>. Otherwise dense: ∇s, then LU of I + c∇s.
+    /// <see cref="PerturbedLogDeterminant.IsNegligible"/>. Otherwise dense: ∇s, then
+    /// <see cref="SymmetricLogDeterminant"/> of I + c∇s.
     /// </summary>
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
     {
@@ -360,7 +361,9 @@ public sealed class GeneralMixture : IDiffusedTarget
                 m[i * d + i] += 1.0;
             }
 
-            return DenseLu.LogAbsDeterminant(m, d);
+            // I + c∇s is symmetric (∇s is the Hessian of ln p): Uᵀ D U in half LU's work when it is positive
+            // definite, the pivoting LU otherwise.
+            return SymmetricLogDeterminant.LogAbsDeterminant(m, d);
         }
         finally
         {
