@@ -272,14 +272,13 @@ public sealed class GeneralMixture : IDiffusedTarget
         int d = Dimension;
         int k = Components;
         int scratchLength = ScratchLength(1);
-        double[] rented = ArrayPool<double>.Shared.Rent(scratchLength + k * d + 2 * d);
+        double[] rented = ArrayPool<double>.Shared.Rent(scratchLength + k * d + d);
         try
         {
-            Span<double> all = rented.AsSpan(0, scratchLength + k * d + 2 * d);
+            Span<double> all = rented.AsSpan(0, scratchLength + k * d + d);
             Layout(all[..scratchLength], out _, out Span<double> w, out _, out Span<double> z, out Span<double> residual);
             Span<double> g = all.Slice(scratchLength, k * d);
             Span<double> s = all.Slice(scratchLength + k * d, d);
-            Span<double> work = all.Slice(scratchLength + k * d + d, d);
             LevelConstants level = LevelAt(alphaBar);
             Logits(x, Math.Sqrt(alphaBar), level.LogNormalisers, level.Inverse, w, z, residual);
             Softmax(w);
@@ -294,24 +293,40 @@ public sealed class GeneralMixture : IDiffusedTarget
                 TensorPrimitives.MultiplyAdd(gc, w[c], s, s);
             }
 
-            // ∇s = Σ_k w_k [ (g_k − s)(g_k − s)ᵀ − Q_k diag(1/c_k) Q_kᵀ ]
-            jacobian[..(d * d)].Clear();
+            // ∇s = Σ_k w_k [ (g_k − s)(g_k − s)ᵀ − Q_k diag(1/c_k) Q_kᵀ ], one row at a time over all components
+            // (g_k − s in place of g_k first): each row stays in L1 while the components' terms are added to it
+            // in the order k = 0, 1, … (outer product, then precision), so every element receives the same
+            // operations in the same order as component-by-component passes over the whole matrix would give
+            // it, with one pass over ∇s instead of two per component.
             for (int c = 0; c < k; c++)
             {
-                double wc = w[c];
-                if (wc == 0)
-                {
-                    continue;
-                }
+                Span<double> gc = g.Slice(c * d, d);
+                TensorPrimitives.Subtract(gc, s, gc);
+            }
 
-                TensorPrimitives.Subtract(g.Slice(c * d, d), s, work);
-                for (int i = 0; i < d; i++)
+            for (int i = 0; i < d; i++)
+            {
+                Span<double> row = jacobian.Slice(i * d, d);
+                row.Clear();
+                for (int c = 0; c < k; c++)
                 {
-                    Span<double> row = jacobian.Slice(i * d, d);
-                    TensorPrimitives.MultiplyAdd(work, wc * work[i], row, row);
-                }
+                    double wc = w[c];
+                    if (wc == 0)
+                    {
+                        continue;
+                    }
 
-                SubtractPrecision(c, level, wc, jacobian);
+                    ReadOnlySpan<double> gc = g.Slice(c * d, d);
+                    TensorPrimitives.MultiplyAdd(gc, wc * gc[i], row, row);
+                    if (_eigenvectors[c] is null)
+                    {
+                        row[i] -= wc * level.Inverse[(c * d) + i];
+                    }
+                    else
+                    {
+                        TensorPrimitives.MultiplyAdd(level.Precision(this, c).Slice(i * d, d), -wc, row, row);
+                    }
+                }
             }
         }
         finally
@@ -608,24 +623,6 @@ public sealed class GeneralMixture : IDiffusedTarget
         {
             TensorPrimitives.MultiplyAdd(v, factor, destination, destination);
         }
-    }
-
-    /// <summary>jacobian −= weight · Q_k diag(1/c_k) Q_kᵀ (symmetric; O(d³) once per level for a full component).</summary>
-    private void SubtractPrecision(int c, LevelConstants level, double weight, Span<double> jacobian)
-    {
-        int d = Dimension;
-        if (_eigenvectors[c] is null)
-        {
-            ReadOnlySpan<double> inv = level.Inverse.AsSpan(c * d, d);
-            for (int i = 0; i < d; i++)
-            {
-                jacobian[i * d + i] -= weight * inv[i];
-            }
-
-            return;
-        }
-
-        TensorPrimitives.MultiplyAdd(level.Precision(this, c), -weight, jacobian[..(d * d)], jacobian[..(d * d)]);
     }
 
     /// <summary>
