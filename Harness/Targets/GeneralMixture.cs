@@ -18,7 +18,9 @@ namespace Diffusion.Verify.Targets;
 /// ln|det| paths: where one component dominates and the others' weights are provably too small to move
 /// ln|det| by more than <see cref="PerturbedLogDeterminant.StepTolerance"/> per step, ∇s is taken as −P_k,
 /// diagonal in Q_k (O(d)); elsewhere ∇s is formed densely from per-level precisions P_k (one blocked
-/// <see cref="MatrixProduct"/> per level and component) and factorised by the blocked <see cref="DenseLu"/>.
+/// <see cref="MatrixProduct"/> per level and component, kept for the last three levels), one row at a time,
+/// and I + c∇s (symmetric) factorised by <see cref="SymmetricLogDeterminant"/> (Uᵀ D U, or the pivoting
+/// <see cref="DenseLu"/> when a pivot is not positive); the two-evaluation maps by <see cref="DenseLu"/>.
 /// </para>
 /// </summary>
 public sealed class GeneralMixture : IDiffusedTarget
