@@ -11,22 +11,28 @@ namespace Diffusion.Verify.Numerics.LinearAlgebra;
 /// elimination needs no pivoting and half the multiply-adds of LU (d³/3 against 2d³/3).
 /// <para>
 /// Only the upper triangle (with the diagonal) is read; the lower triangle is left alone but for the lower
-/// halves of the Panel × Panel diagonal tiles, which are saved in a per-thread copy first, so when a pivot is not positive — A indefinite or singular,
-/// where elimination without pivoting is unstable or breaks down — the original A is restored from them and
-/// handed to the pivoting LU (for an input that is symmetric only to rounding, LU sees the lower triangle's
-/// mirror).
+/// halves of the Panel × Panel diagonal tiles, which are saved in a per-thread copy first, so when a pivot is
+/// not positive — A indefinite or singular, where elimination without pivoting is unstable or breaks down —
+/// the original A is restored from them and handed to the pivoting LU (for an input that is symmetric only
+/// to rounding, LU sees the lower triangle's mirror).
 /// </para>
 /// <para>
 /// Blocked like <see cref="DenseLu"/>: a panel of <see cref="Panel"/> rows is eliminated row by row over the
 /// upper triangle, its multipliers L₂₁ = (D₁⁻¹ U₁₂)ᵀ are written to a per-thread buffer, and the trailing upper
-/// triangle takes A₂₂ −= L₂₁ U₁₂ by <see cref="MatrixProduct"/> (whole diagonal tiles, for full register blocks). Every element's updates are one fused multiply-add chain in pivot order whatever the
-/// vector width or thread count, so the result is deterministic; it is not LU's bits (different pivots and
-/// rounding), but agrees with it to the rounding of either (~n ε relative per factorisation).
+/// triangle takes A₂₂ −= L₂₁ U₁₂ by <see cref="MatrixProduct"/> (whole diagonal tiles, for full register
+/// blocks). Every element's updates are one fused multiply-add chain in pivot order whatever the vector width
+/// or thread count, so the result is deterministic. Where LU would keep the diagonal pivots of an exactly
+/// symmetric A these are LU's own chains (a_ki standing for a_ik), hence LU's bits; otherwise the two agree to
+/// the rounding of either (~n ε relative per factorisation), both being backward stable.
 /// </para>
 /// </summary>
 public static class SymmetricLogDeterminant
 {
-    /// <summary>Rows per panel: the depth of the trailing <see cref="MatrixProduct"/> updates.</summary>
+    /// <summary>
+    /// Rows per panel: the depth of the trailing <see cref="MatrixProduct"/> updates. The panel's own row sweeps
+    /// stream ~n² · Panel / 2 elements through memory in all, which at 64 cost as much as the halved product
+    /// saved (n = 1000: 18 ms at 64, 7.5 ms at 32 and 16, LU 15 ms; one thread, medians of ten).
+    /// </summary>
     public const int Panel = 32;
 
     /// <summary>
