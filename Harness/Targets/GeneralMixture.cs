@@ -18,7 +18,9 @@ namespace Diffusion.Verify.Targets;
 /// ln|det| paths: where one component dominates and the others' weights are provably too small to move
 /// ln|det| by more than <see cref="PerturbedLogDeterminant.StepTolerance"/> per step, ∇s is taken as −P_k,
 /// diagonal in Q_k (O(d)); elsewhere ∇s is formed densely from per-level precisions P_k (one blocked
-/// <see cref="MatrixProduct"/> per level and component) and factorised by the blocked <see cref="DenseLu"/>.
+/// <see cref="MatrixProduct"/> per level and component, kept for the last three levels), one row at a time,
+/// and I + c∇s (symmetric) factorised by <see cref="SymmetricLogDeterminant"/> (Uᵀ D U, or the pivoting
+/// <see cref="DenseLu"/> when a pivot is not positive); the two-evaluation maps by <see cref="DenseLu"/>.
 /// </para>
 /// </summary>
 public sealed class GeneralMixture : IDiffusedTarget
@@ -272,14 +274,13 @@ public sealed class GeneralMixture : IDiffusedTarget
         int d = Dimension;
         int k = Components;
         int scratchLength = ScratchLength(1);
-        double[] rented = ArrayPool<double>.Shared.Rent(scratchLength + k * d + 2 * d);
+        double[] rented = ArrayPool<double>.Shared.Rent(scratchLength + k * d + d);
         try
         {
-            Span<double> all = rented.AsSpan(0, scratchLength + k * d + 2 * d);
+            Span<double> all = rented.AsSpan(0, scratchLength + k * d + d);
             Layout(all[..scratchLength], out _, out Span<double> w, out _, out Span<double> z, out Span<double> residual);
             Span<double> g = all.Slice(scratchLength, k * d);
             Span<double> s = all.Slice(scratchLength + k * d, d);
-            Span<double> work = all.Slice(scratchLength + k * d + d, d);
             LevelConstants level = LevelAt(alphaBar);
             Logits(x, Math.Sqrt(alphaBar), level.LogNormalisers, level.Inverse, w, z, residual);
             Softmax(w);
@@ -294,24 +295,40 @@ public sealed class GeneralMixture : IDiffusedTarget
                 TensorPrimitives.MultiplyAdd(gc, w[c], s, s);
             }
 
-            // ∇s = Σ_k w_k [ (g_k − s)(g_k − s)ᵀ − Q_k diag(1/c_k) Q_kᵀ ]
-            jacobian[..(d * d)].Clear();
+            // ∇s = Σ_k w_k [ (g_k − s)(g_k − s)ᵀ − Q_k diag(1/c_k) Q_kᵀ ], one row at a time over all components
+            // (g_k − s in place of g_k first): each row stays in L1 while the components' terms are added to it
+            // in the order k = 0, 1, … (outer product, then precision), so every element receives the same
+            // operations in the same order as component-by-component passes over the whole matrix would give
+            // it, with one pass over ∇s instead of two per component.
             for (int c = 0; c < k; c++)
             {
-                double wc = w[c];
-                if (wc == 0)
-                {
-                    continue;
-                }
+                Span<double> gc = g.Slice(c * d, d);
+                TensorPrimitives.Subtract(gc, s, gc);
+            }
 
-                TensorPrimitives.Subtract(g.Slice(c * d, d), s, work);
-                for (int i = 0; i < d; i++)
+            for (int i = 0; i < d; i++)
+            {
+                Span<double> row = jacobian.Slice(i * d, d);
+                row.Clear();
+                for (int c = 0; c < k; c++)
                 {
-                    Span<double> row = jacobian.Slice(i * d, d);
-                    TensorPrimitives.MultiplyAdd(work, wc * work[i], row, row);
-                }
+                    double wc = w[c];
+                    if (wc == 0)
+                    {
+                        continue;
+                    }
 
-                SubtractPrecision(c, level, wc, jacobian);
+                    ReadOnlySpan<double> gc = g.Slice(c * d, d);
+                    TensorPrimitives.MultiplyAdd(gc, wc * gc[i], row, row);
+                    if (_eigenvectors[c] is null)
+                    {
+                        row[i] -= wc * level.Inverse[(c * d) + i];
+                    }
+                    else
+                    {
+                        TensorPrimitives.MultiplyAdd(level.Precision(this, c).Slice(i * d, d), -wc, row, row);
+                    }
+                }
             }
         }
         finally
@@ -326,7 +343,8 @@ public sealed class GeneralMixture : IDiffusedTarget
     /// high d away from the start), ∇s = −P_k + E with ‖E‖_* ≤ δ (<see cref="TryDominantComponent"/>), and
     /// A₀ = I − cP_k is diagonal in Q_k's eigenbasis: ln|det A₀| = Σ_j ln|1 − c/c_kj|, O(K d²) for the weights
     /// instead of O(d³). It is taken when β = |c| δ / min_j |1 − c/c_kj| ≥ ‖A₀⁻¹ cE‖_* passes
-    /// <see cref="PerturbedLogDeterminant.IsNegligible"/>. Otherwise dense: ∇s, then LU of I + c∇s.
+    /// <see cref="PerturbedLogDeterminant.IsNegligible"/>. Otherwise dense: ∇s, then
+    /// <see cref="SymmetricLogDeterminant"/> of I + c∇s.
     /// </summary>
     public double LogAbsDetIdentityPlusScaledJacobian(ReadOnlySpan<double> x, double alphaBar, double scale)
     {
@@ -360,7 +378,9 @@ public sealed class GeneralMixture : IDiffusedTarget
                 m[i * d + i] += 1.0;
             }
 
-            return DenseLu.LogAbsDeterminant(m, d);
+            // I + c∇s is symmetric (∇s is the Hessian of ln p): Uᵀ D U in half LU's work when it is positive
+            // definite, the pivoting LU otherwise.
+            return SymmetricLogDeterminant.LogAbsDeterminant(m, d);
         }
         finally
         {
@@ -605,24 +625,6 @@ public sealed class GeneralMixture : IDiffusedTarget
         {
             TensorPrimitives.MultiplyAdd(v, factor, destination, destination);
         }
-    }
-
-    /// <summary>jacobian −= weight · Q_k diag(1/c_k) Q_kᵀ (symmetric; O(d³) once per level for a full component).</summary>
-    private void SubtractPrecision(int c, LevelConstants level, double weight, Span<double> jacobian)
-    {
-        int d = Dimension;
-        if (_eigenvectors[c] is null)
-        {
-            ReadOnlySpan<double> inv = level.Inverse.AsSpan(c * d, d);
-            for (int i = 0; i < d; i++)
-            {
-                jacobian[i * d + i] -= weight * inv[i];
-            }
-
-            return;
-        }
-
-        TensorPrimitives.MultiplyAdd(level.Precision(this, c), -weight, jacobian[..(d * d)], jacobian[..(d * d)]);
     }
 
     /// <summary>
