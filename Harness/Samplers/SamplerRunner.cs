@@ -93,7 +93,11 @@ public static class SamplerRunner
     private static void Stream(Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget? target, SamplingOptions options, double[]? givenStarts, BlockConsumer consume)
     {
         Validate(sampler, options, target);
-        int blockSize = options.BlockSize > 0 ? options.BlockSize : SamplingOptions.AutomaticBlockSize(score.Dimension);
+        int blockSize = options.BlockSize > 0 ? options.BlockSize : SamplingOptions.AutomaticBlockSize(
+            score.Dimension,
+            options.AccumulateLogDeterminant,
+            options.Samples,
+            options.MaxDegreeOfParallelism > 0 ? options.MaxDegreeOfParallelism : Environment.ProcessorCount);
         int blocks = (int)((options.Samples + (long)blockSize - 1) / blockSize);
         var parallel = new ParallelOptions
         {
