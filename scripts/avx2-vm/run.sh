@@ -1,25 +1,25 @@
 #!/bin/bash
-# Runs a command in a KVM guest whose CPU has AVX2 and FMA but no AVX-512, seeing this machine's files:
-#   scripts/avx2-vm/run.sh [--timeout SECONDS] [--memory SIZE] [--smp N] [--cpu QEMU_CPU] [--] COMMAND [ARG ...]
+# Runs a command in a QEMU guest whose CPU has AVX2 and FMA but no AVX-512, seeing this machine's files:
+#   scripts/avx2-vm/run.sh [--timeout S] [--memory SIZE] [--smp N] [--accel auto|kvm|tcg] [--cpu MODEL] [--] COMMAND [ARG ...]
 # The guest's root is this host's root filesystem, shared read-only over 9p, under a RAM overlay: the
 # guest sees /work, the dotnet SDK, /usr/bin/python3 and its packages exactly as the host has them, and
-# whatever it writes is discarded at power-off. COMMAND runs as the caller, in the caller's working
-# directory, with the caller's environment, without network and with stdin from /dev/null; its stdout
-# and stderr come back on this script's stdout and stderr as it runs, and this script exits with
-# COMMAND's exit code (124 when --timeout ends the guest, 125 when the guest itself failed).
+# whatever it writes is discarded at power-off. COMMAND runs as root, in the caller's working directory,
+# with the caller's environment, without network and with stdin from /dev/null; its stdout and stderr
+# come back on this script's stdout and stderr as it runs, and this script exits with COMMAND's exit
+# code (124 when --timeout ends the guest, 125 when the guest itself failed). See README.md here.
 #
-# CPU: by default the host's own CPU model (`-cpu host`) with every AVX-512 flag this QEMU knows removed
-# (the list is read from `qemu-system-x86_64 -cpu help`): same cores, caches and clock as the host, so a
+# CPU: with hardware KVM, the host's own model (`-cpu host`) with every AVX-512 flag this QEMU knows
+# removed (read from `qemu-system-x86_64 -cpu help`): same cores, caches and clock as the host, so a
 # comparison with a native run isolates the instruction set. Without the avx512f flag QEMU also leaves
 # the AVX-512 state components (opmask, ZMM) out of CPUID leaf 0xD, so the guest's XCR0 has no AVX-512
-# bits either and no program can use or detect AVX-512. The guest init refuses to run COMMAND unless
-# /proc/cpuinfo shows avx2 and fma and no avx512 flag. --cpu MODEL (e.g. EPYC-Milan) picks a named model
-# instead; the same check applies.
+# bits either. Without hardware KVM: TCG emulation of an EPYC-Milan (Zen 3; TCG has AVX2 and FMA but no
+# AVX-512) — right CPUID and XCR0, but emulation timings. The guest init refuses to run COMMAND unless
+# /proc/cpuinfo shows avx2 and fma and no avx512 flag, whatever --cpu says.
 #
 # First use, as root: installs qemu-system-x86 and cpio (apt-get), downloads Debian's kernel
 # (linux-image-amd64) and busybox-static with `apt-get download` into a cache directory (nothing is
 # installed on the host for them) and builds a small initramfs there ($AVX2_VM_CACHE, default
-# /var/cache/avx2-vm). Needs /dev/kvm.
+# /var/cache/avx2-vm).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
