@@ -60,6 +60,9 @@ mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
 mount -t tmpfs tmpfs /newroot/run
 [ -f "/newroot$job" ] || fail "job file $job is not visible in the guest"
+# No network device, but a loopback: programs talk to themselves over 127.0.0.1 (dotnet test's
+# testhost connects to vstest by TCP, for one).
+ip link set lo up || fail "cannot bring up the loopback interface"
 
 chroot /newroot /bin/bash -c '. "$1"' avx2-vm "$job" <"/dev/null" >"$out" 2>"$err"
 rc=$?
