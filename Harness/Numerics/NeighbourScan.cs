@@ -1,50 +1,108 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using Diffusion.Verify.Numerics.Vectorization;
 
 namespace Diffusion.Verify.Numerics;
 
 /// <summary>
 /// Exact k-nearest-neighbour squared distances by a blocked brute-force scan, for dimensions where a
 /// k-d tree prunes little (d &gt; 8). Distances are |x|² + |y|² − 2⟨x, y⟩ on mean-centred data, with the
-/// inner products computed as a small matrix product: a register tile of 4 queries × 8 points, the points
-/// stored 4 to a vector ("structure of arrays"), so no per-pair horizontal sum is needed. The expansion
-/// cancels when a neighbour distance is tiny against |x|: measured relative error ≤ 2·10⁻¹⁴ against the
-/// k-d tree for d ≥ 8 at n = 10⁴, but up to 10⁻² for the closest pairs in d = 1, hence the tree there.
+/// inner products computed as a small matrix product: a register tile of 4 queries × 2 vectors of points,
+/// the points stored one vector's lanes to a block ("structure of arrays"), so no per-pair horizontal sum
+/// is needed. The expansion cancels when a neighbour distance is tiny against |x|: measured relative error
+/// ≤ 2·10⁻¹⁴ against the k-d tree for d ≥ 8 at n = 10⁴, but up to 10⁻² for the closest pairs in d = 1,
+/// hence the tree there.
+/// <para>
+/// Runs at <see cref="Simd.Width"/>. Each lane accumulates one point's inner product over the coordinates
+/// in order with fused multiply-adds, so the distances — and the neighbours kept — are bit-identical at
+/// every width and thread count.
+/// </para>
 /// </summary>
 public static class NeighbourScan
 {
-    private const int Lanes = 4;
-    private const int QueryTile = 4;
-
     /// <summary>
     /// For each query row, the k smallest squared distances to <paramref name="points"/>, ascending, into
     /// <paramref name="result"/> (queries × k). When <paramref name="queriesArePoints"/>, query i is point i
     /// and is not its own neighbour.
     /// </summary>
-    public static void Nearest(double[] points, double[] queries, int dimension, int k, bool queriesArePoints, double[] result, int maxDegreeOfParallelism = -1)
+    public static void Nearest(double[] points, double[] queries, int dimension, int k, bool queriesArePoints, double[] result, int maxDegreeOfParallelism = -1) =>
+        Nearest(points, queries, dimension, k, queriesArePoints, result, Simd.Width, maxDegreeOfParallelism);
+
+    /// <summary>
+    /// <see cref="Nearest(double[], double[], int, int, bool, double[], int)"/> at a given width, no wider than
+    /// <see cref="Simd.Widest"/> (a wider one would be emulated); for comparing the paths.
+    /// </summary>
+    public static void Nearest(double[] points, double[] queries, int dimension, int k, bool queriesArePoints, double[] result, SimdWidth width, int maxDegreeOfParallelism = -1)
     {
-        int d = dimension;
-        int n = points.Length / d;
-        int queryCount = queries.Length / d;
+        if (width > Simd.Widest)
+        {
+            throw new InvalidSpecificationException("SIMD width", Simd.Name(width), $"wider than this CPU accelerates ({Simd.Name(Simd.Widest)})");
+        }
+
+        int queryCount = queries.Length / dimension;
         if (result.Length != queryCount * k)
         {
             throw new InvalidSpecificationException("result", $"{result.Length} values", $"need {queryCount} × {k}");
         }
 
-        double[] centre = Mean(points, d);
-        int blocks = (n + Lanes - 1) / Lanes;
-        var packed = new double[blocks * d * Lanes];
-        var pointNorms = new double[blocks * Lanes];
+        switch (width)
+        {
+            case SimdWidth.Vector512: NeighbourScan<Width512, Vector512<double>>.Nearest(points, queries, dimension, k, queriesArePoints, result, maxDegreeOfParallelism); break;
+            case SimdWidth.Vector256: NeighbourScan<Width256, Vector256<double>>.Nearest(points, queries, dimension, k, queriesArePoints, result, maxDegreeOfParallelism); break;
+            case SimdWidth.Vector128: NeighbourScan<Width128, Vector128<double>>.Nearest(points, queries, dimension, k, queriesArePoints, result, maxDegreeOfParallelism); break;
+            default: NeighbourScan<WidthScalar, double>.Nearest(points, queries, dimension, k, queriesArePoints, result, maxDegreeOfParallelism); break;
+        }
+    }
+
+    internal static double[] Mean(double[] points, int d)
+    {
+        int n = points.Length / d;
+        var mean = new double[d];
+        for (int j = 0; j < n; j++)
+        {
+            for (int c = 0; c < d; c++)
+            {
+                mean[c] += points[(j * d) + c];
+            }
+        }
+
+        for (int c = 0; c < d; c++)
+        {
+            mean[c] /= n;
+        }
+
+        return mean;
+    }
+}
+
+/// <summary><see cref="NeighbourScan"/> at one vector width: blocks of <c>TWidth.Lanes</c> points.</summary>
+internal static class NeighbourScan<TWidth, TVector>
+    where TWidth : struct, ISimdWidth<TVector>
+    where TVector : struct
+{
+    private const int QueryTile = 4;
+
+    public static void Nearest(double[] points, double[] queries, int dimension, int k, bool queriesArePoints, double[] result, int maxDegreeOfParallelism)
+    {
+        int lanes = TWidth.Lanes;
+        int d = dimension;
+        int n = points.Length / d;
+        int queryCount = queries.Length / d;
+        double[] centre = NeighbourScan.Mean(points, d);
+        int blocks = (n + lanes - 1) / lanes;
+        var packed = new double[blocks * d * lanes];
+        var pointNorms = new double[blocks * lanes];
         Array.Fill(pointNorms, double.PositiveInfinity);
         for (int j = 0; j < n; j++)
         {
-            int block = j / Lanes;
-            int lane = j % Lanes;
+            int block = j / lanes;
+            int lane = j % lanes;
             double norm = 0;
             for (int c = 0; c < d; c++)
             {
                 double v = points[(j * d) + c] - centre[c];
-                packed[(((block * d) + c) * Lanes) + lane] = v;
+                packed[(((block * d) + c) * lanes) + lane] = v;
                 norm += v * v;
             }
 
@@ -56,7 +114,7 @@ public static class NeighbourScan
             0,
             tiles,
             new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism },
-            () => new TileBuffers(d, k),
+            () => new TileBuffers(d, k, lanes),
             (tile, _, buffers) =>
             {
                 ScanTile(tile, packed, pointNorms, blocks, queries, queryCount, centre, d, k, queriesArePoints, result, buffers);
@@ -88,31 +146,33 @@ public static class NeighbourScan
             queryNorms[r] = norm;
         }
 
-        Span<double> distances = stackalloc double[Lanes];
+        int lanes = TWidth.Lanes;
+        Span<double> distances = buffers.Distances;
+        ref double packedRef = ref MemoryMarshal.GetArrayDataReference(packed);
         for (int block = 0; block < blocks; block += 2)
         {
             bool pair = block + 1 < blocks;
-            Vector256<double> a0 = default, a1 = default, b0 = default, b1 = default;
-            Vector256<double> c0 = default, c1 = default, e0 = default, e1 = default;
-            int baseLow = block * d * Lanes;
-            int baseHigh = pair ? (block + 1) * d * Lanes : baseLow;
+            TVector a0 = TWidth.Zero, a1 = TWidth.Zero, b0 = TWidth.Zero, b1 = TWidth.Zero;
+            TVector c0 = TWidth.Zero, c1 = TWidth.Zero, e0 = TWidth.Zero, e1 = TWidth.Zero;
+            int baseLow = block * d * lanes;
+            int baseHigh = pair ? (block + 1) * d * lanes : baseLow;
             for (int c = 0; c < d; c++)
             {
-                Vector256<double> low = Vector256.Create(packed, baseLow + (c * Lanes));
-                Vector256<double> high = Vector256.Create(packed, baseHigh + (c * Lanes));
+                TVector low = TWidth.Load(ref Unsafe.Add(ref packedRef, baseLow + (c * lanes)));
+                TVector high = TWidth.Load(ref Unsafe.Add(ref packedRef, baseHigh + (c * lanes)));
                 int q = c * QueryTile;
-                Vector256<double> x0 = Vector256.Create(query[q]);
-                Vector256<double> x1 = Vector256.Create(query[q + 1]);
-                Vector256<double> x2 = Vector256.Create(query[q + 2]);
-                Vector256<double> x3 = Vector256.Create(query[q + 3]);
-                a0 = MultiplyAdd(x0, low, a0);
-                a1 = MultiplyAdd(x0, high, a1);
-                b0 = MultiplyAdd(x1, low, b0);
-                b1 = MultiplyAdd(x1, high, b1);
-                c0 = MultiplyAdd(x2, low, c0);
-                c1 = MultiplyAdd(x2, high, c1);
-                e0 = MultiplyAdd(x3, low, e0);
-                e1 = MultiplyAdd(x3, high, e1);
+                TVector x0 = TWidth.Create(query[q]);
+                TVector x1 = TWidth.Create(query[q + 1]);
+                TVector x2 = TWidth.Create(query[q + 2]);
+                TVector x3 = TWidth.Create(query[q + 3]);
+                a0 = TWidth.FusedMultiplyAdd(x0, low, a0);
+                a1 = TWidth.FusedMultiplyAdd(x0, high, a1);
+                b0 = TWidth.FusedMultiplyAdd(x1, low, b0);
+                b1 = TWidth.FusedMultiplyAdd(x1, high, b1);
+                c0 = TWidth.FusedMultiplyAdd(x2, low, c0);
+                c1 = TWidth.FusedMultiplyAdd(x2, high, c1);
+                e0 = TWidth.FusedMultiplyAdd(x3, low, e0);
+                e1 = TWidth.FusedMultiplyAdd(x3, high, e1);
             }
 
             Offer(a0, block, 0, pointNorms, queryNorms, best, k, first, queriesArePoints, distances);
@@ -134,20 +194,22 @@ public static class NeighbourScan
         }
     }
 
-    /// <summary>Turns one query's inner products with 4 points into squared distances and keeps the k best.</summary>
-    private static void Offer(Vector256<double> inner, int block, int row, double[] pointNorms, double[] queryNorms, double[] best, int k, int firstQuery, bool queriesArePoints, Span<double> distances)
+    /// <summary>Turns one query's inner products with a block's points into squared distances and keeps the k best.</summary>
+    private static void Offer(TVector inner, int block, int row, double[] pointNorms, double[] queryNorms, double[] best, int k, int firstQuery, bool queriesArePoints, Span<double> distances)
     {
+        int lanes = TWidth.Lanes;
         int slotBase = row * k;
-        Vector256<double> distance = Vector256.Create(pointNorms, block * Lanes) + Vector256.Create(queryNorms[row]) - (inner + inner);
-        if (!Vector256.LessThanAny(distance, Vector256.Create(best[slotBase + k - 1])))
+        TVector pointNorm = TWidth.Load(ref pointNorms[block * lanes]);
+        TVector distance = TWidth.Subtract(TWidth.Add(pointNorm, TWidth.Create(queryNorms[row])), TWidth.Add(inner, inner));
+        if (!TWidth.LessThanAny(distance, TWidth.Create(best[slotBase + k - 1])))
         {
             return;
         }
 
-        distance.CopyTo(distances);
-        for (int lane = 0; lane < Lanes; lane++)
+        TWidth.Store(distance, ref MemoryMarshal.GetReference(distances));
+        for (int lane = 0; lane < lanes; lane++)
         {
-            int point = (block * Lanes) + lane;
+            int point = (block * lanes) + lane;
             if (queriesArePoints && point == firstQuery + row)
             {
                 continue;
@@ -169,31 +231,10 @@ public static class NeighbourScan
         }
     }
 
-    private static Vector256<double> MultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
-
-    private static double[] Mean(double[] points, int d)
+    private sealed class TileBuffers(int d, int k, int lanes)
     {
-        int n = points.Length / d;
-        var mean = new double[d];
-        for (int j = 0; j < n; j++)
-        {
-            for (int c = 0; c < d; c++)
-            {
-                mean[c] += points[(j * d) + c];
-            }
-        }
+        public double[] Distances { get; } = new double[lanes];
 
-        for (int c = 0; c < d; c++)
-        {
-            mean[c] /= n;
-        }
-
-        return mean;
-    }
-
-    private sealed class TileBuffers(int d, int k)
-    {
         public double[] Query { get; } = new double[d * QueryTile];
 
         public double[] Norms { get; } = new double[QueryTile];

@@ -67,6 +67,9 @@ internal interface ISimdWidth<TVector>
     /// <summary>Σ lanes by this width's fixed tree.</summary>
     static abstract double Sum(TVector v);
 
+    /// <summary>Whether a &lt; b in any lane (false for NaN lanes).</summary>
+    static abstract bool LessThanAny(TVector a, TVector b);
+
     /// <summary>Largest lane (exact in any order).</summary>
     static abstract double MaxAcross(TVector v);
 

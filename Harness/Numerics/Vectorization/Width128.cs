@@ -65,6 +65,9 @@ internal readonly struct Width128 : ISimdWidth<Vector128<double>>
     public static double Sum(Vector128<double> v) => v.GetElement(0) + v.GetElement(1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool LessThanAny(Vector128<double> a, Vector128<double> b) => Vector128.LessThanAny(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double MaxAcross(Vector128<double> v) => Math.Max(v.GetElement(0), v.GetElement(1));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

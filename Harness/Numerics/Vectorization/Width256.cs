@@ -69,6 +69,9 @@ internal readonly struct Width256 : ISimdWidth<Vector256<double>>
     public static double Sum(Vector256<double> v) => (v.GetElement(0) + v.GetElement(1)) + (v.GetElement(2) + v.GetElement(3));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool LessThanAny(Vector256<double> a, Vector256<double> b) => Vector256.LessThanAny(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double MaxAcross(Vector256<double> v)
     {
         Vector128<double> q = Vector128.MaxNative(v.GetLower(), v.GetUpper());

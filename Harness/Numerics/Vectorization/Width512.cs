@@ -65,6 +65,9 @@ internal readonly struct Width512 : ISimdWidth<Vector512<double>>
     public static double Sum(Vector512<double> v) => Width256.Sum(v.GetLower() + v.GetUpper());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool LessThanAny(Vector512<double> a, Vector512<double> b) => Vector512.LessThanAny(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double MaxAcross(Vector512<double> v) => Width256.MaxAcross(Vector256.MaxNative(v.GetLower(), v.GetUpper()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

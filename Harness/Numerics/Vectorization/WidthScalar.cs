@@ -63,6 +63,9 @@ internal readonly struct WidthScalar : ISimdWidth<double>
     public static double Sum(double v) => v;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool LessThanAny(double a, double b) => a < b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double MaxAcross(double v) => v;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
