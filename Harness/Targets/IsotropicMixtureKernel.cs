@@ -589,6 +589,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// <summary>One row of <see cref="DotsWithRows4"/>, by the same sequence (4 components per pass): dots[k·componentStride] = x·μ_k.</summary>
     public static void DotsWithRows1(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int componentStride = 1)
     {
+        Span<double> sums4 = stackalloc double[4];
         int lanes = TWidth.Lanes;
         ref double m = ref MemoryMarshal.GetReference(means);
         int k = 0;
@@ -609,7 +610,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
                 a3 = TWidth.FusedMultiplyAdd(xv, TWidth.Load(ref Unsafe.Add(ref p3, i)), a3);
             }
 
-            Span<double> sums = stackalloc double[4];
+            Span<double> sums = sums4;
             ref double o = ref MemoryMarshal.GetReference(sums);
             TWidth.Sum4(a0, a1, a2, a3, ref o);
             for (int j = 0; j < 4; j++)
@@ -641,6 +642,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// </summary>
     public static void ScoreChunk(ref double x0, int n, int d, ReadOnlySpan<double> means, int k, double alphaBar, ref double s, in ScoreChunkLayout layout, ref double score, bool withScore, bool withLogDensity)
     {
+        Span<double> laneSums = stackalloc double[TWidth.Lanes];
         int lanes = TWidth.Lanes;
         int rs = layout.RowStride;
         int row = 0;
@@ -704,7 +706,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             TWidth.Store(max, ref Unsafe.Add(ref s, layout.LogNormaliser + r));
             if (withLogDensity)
             {
-                Span<double> sums = stackalloc double[lanes];
+                Span<double> sums = laneSums;
                 TWidth.Store(total, ref MemoryMarshal.GetReference(sums));
                 for (int j = 0; j < lanes && r + j < n; j++)
                 {
