@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Diffusion.Verify.Numerics.Vectorization;
 
 namespace Diffusion.Verify.Experiments.Commands;
@@ -20,7 +17,7 @@ namespace Diffusion.Verify.Experiments.Commands;
 public static class RooflineProbes
 {
     /// <summary>Independent FMA chains per thread: 4-cycle latency × 2 FMA pipes needs 8 in flight; 12 leaves slack.</summary>
-    private const int Chains = 12;
+    private const int Chains = InstructionMixPasses.FusedMultiplyAddChains;
 
     /// <summary>The measured ceilings per core; bandwidths in GB/s (10⁹ bytes), FMA throughput in GFLOP/s.</summary>
     /// <remarks>
@@ -160,13 +157,7 @@ public static class RooflineProbes
         var clock = Stopwatch.StartNew();
         do
         {
-            Sink = Simd.Width switch
-            {
-                SimdWidth.Vector512 => FmaChains512(iterations),
-                SimdWidth.Vector256 => FmaChains256(iterations),
-                SimdWidth.Vector128 => FmaChains128(iterations),
-                _ => FmaChainsScalar(iterations),
-            };
+            Sink = InstructionMixPasses.FusedMultiplyAdds(iterations);
             repeats++;
         }
         while (clock.Elapsed.TotalSeconds < 0.2);
@@ -175,69 +166,6 @@ public static class RooflineProbes
 
     /// <summary>Keeps the probes' results alive so the JIT cannot drop their work.</summary>
     public static double Sink { get; private set; }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double FmaChains256(long iterations)
-    {
-        Vector256<double> m = Vector256.Create(0.999999), c = Vector256.Create(1e-7);
-        Vector256<double> a0 = Vector256.Create(1.0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        for (long i = 0; i < iterations; i++)
-        {
-            a0 = Vector256.FusedMultiplyAdd(a0, m, c); a1 = Vector256.FusedMultiplyAdd(a1, m, c); a2 = Vector256.FusedMultiplyAdd(a2, m, c);
-            a3 = Vector256.FusedMultiplyAdd(a3, m, c); a4 = Vector256.FusedMultiplyAdd(a4, m, c); a5 = Vector256.FusedMultiplyAdd(a5, m, c);
-            a6 = Vector256.FusedMultiplyAdd(a6, m, c); a7 = Vector256.FusedMultiplyAdd(a7, m, c); a8 = Vector256.FusedMultiplyAdd(a8, m, c);
-            a9 = Vector256.FusedMultiplyAdd(a9, m, c); a10 = Vector256.FusedMultiplyAdd(a10, m, c); a11 = Vector256.FusedMultiplyAdd(a11, m, c);
-        }
-
-        return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double FmaChains512(long iterations)
-    {
-        Vector512<double> m = Vector512.Create(0.999999), c = Vector512.Create(1e-7);
-        Vector512<double> a0 = Vector512.Create(1.0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        for (long i = 0; i < iterations; i++)
-        {
-            a0 = Vector512.FusedMultiplyAdd(a0, m, c); a1 = Vector512.FusedMultiplyAdd(a1, m, c); a2 = Vector512.FusedMultiplyAdd(a2, m, c);
-            a3 = Vector512.FusedMultiplyAdd(a3, m, c); a4 = Vector512.FusedMultiplyAdd(a4, m, c); a5 = Vector512.FusedMultiplyAdd(a5, m, c);
-            a6 = Vector512.FusedMultiplyAdd(a6, m, c); a7 = Vector512.FusedMultiplyAdd(a7, m, c); a8 = Vector512.FusedMultiplyAdd(a8, m, c);
-            a9 = Vector512.FusedMultiplyAdd(a9, m, c); a10 = Vector512.FusedMultiplyAdd(a10, m, c); a11 = Vector512.FusedMultiplyAdd(a11, m, c);
-        }
-
-        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double FmaChains128(long iterations)
-    {
-        Vector128<double> m = Vector128.Create(0.999999), c = Vector128.Create(1e-7);
-        Vector128<double> a0 = Vector128.Create(1.0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        for (long i = 0; i < iterations; i++)
-        {
-            a0 = Vector128.FusedMultiplyAdd(a0, m, c); a1 = Vector128.FusedMultiplyAdd(a1, m, c); a2 = Vector128.FusedMultiplyAdd(a2, m, c);
-            a3 = Vector128.FusedMultiplyAdd(a3, m, c); a4 = Vector128.FusedMultiplyAdd(a4, m, c); a5 = Vector128.FusedMultiplyAdd(a5, m, c);
-            a6 = Vector128.FusedMultiplyAdd(a6, m, c); a7 = Vector128.FusedMultiplyAdd(a7, m, c); a8 = Vector128.FusedMultiplyAdd(a8, m, c);
-            a9 = Vector128.FusedMultiplyAdd(a9, m, c); a10 = Vector128.FusedMultiplyAdd(a10, m, c); a11 = Vector128.FusedMultiplyAdd(a11, m, c);
-        }
-
-        return Vector128.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double FmaChainsScalar(long iterations)
-    {
-        double a0 = 1, a1 = 1, a2 = 1, a3 = 1, a4 = 1, a5 = 1, a6 = 1, a7 = 1, a8 = 1, a9 = 1, a10 = 1, a11 = 1;
-        for (long i = 0; i < iterations; i++)
-        {
-            a0 = Math.FusedMultiplyAdd(a0, 0.999999, 1e-7); a1 = Math.FusedMultiplyAdd(a1, 0.999999, 1e-7); a2 = Math.FusedMultiplyAdd(a2, 0.999999, 1e-7);
-            a3 = Math.FusedMultiplyAdd(a3, 0.999999, 1e-7); a4 = Math.FusedMultiplyAdd(a4, 0.999999, 1e-7); a5 = Math.FusedMultiplyAdd(a5, 0.999999, 1e-7);
-            a6 = Math.FusedMultiplyAdd(a6, 0.999999, 1e-7); a7 = Math.FusedMultiplyAdd(a7, 0.999999, 1e-7); a8 = Math.FusedMultiplyAdd(a8, 0.999999, 1e-7);
-            a9 = Math.FusedMultiplyAdd(a9, 0.999999, 1e-7); a10 = Math.FusedMultiplyAdd(a10, 0.999999, 1e-7); a11 = Math.FusedMultiplyAdd(a11, 0.999999, 1e-7);
-        }
-
-        return a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
-    }
 
     /// <summary>Bytes of a = b + s·c over three arrays of <paramref name="arrayBytes"/> each, run for about 0.2 s.</summary>
     private static double TriadProbe(long arrayBytes)
@@ -249,13 +177,13 @@ public static class RooflineProbes
         b.AsSpan().Fill(1.0);
         c.AsSpan().Fill(2.0);
         long passes = 0;
-        Triad(a, b, c, 0.5);
+        InstructionMixPasses.Triad(a, b, c, 0.5);
         var clock = Stopwatch.StartNew();
         do
         {
             for (int i = 0; i < 16; i++)
             {
-                Triad(a, b, c, 0.5);
+                InstructionMixPasses.Triad(a, b, c, 0.5);
             }
 
             passes += 16;
@@ -263,58 +191,6 @@ public static class RooflineProbes
         while (clock.Elapsed.TotalSeconds < 0.2);
         Sink = a[n / 2];
         return 24.0 * n * passes;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Triad(double[] a, double[] b, double[] c, double s)
-    {
-        ref double ar = ref MemoryMarshal.GetArrayDataReference(a);
-        ref double br = ref MemoryMarshal.GetArrayDataReference(b);
-        ref double cr = ref MemoryMarshal.GetArrayDataReference(c);
-        int n = a.Length;
-        switch (Simd.Width)
-        {
-            case SimdWidth.Vector512:
-                for (int i = 0; i < n; i += 4 * 8)
-                {
-                    Vector512<double> v = Vector512.Create(s);
-                    Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref cr, (nuint)i), v, Vector512.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref ar, (nuint)i);
-                    Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref cr, (nuint)(i + 8)), v, Vector512.LoadUnsafe(ref br, (nuint)(i + 8))).StoreUnsafe(ref ar, (nuint)(i + 8));
-                    Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref cr, (nuint)(i + 16)), v, Vector512.LoadUnsafe(ref br, (nuint)(i + 16))).StoreUnsafe(ref ar, (nuint)(i + 16));
-                    Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref cr, (nuint)(i + 24)), v, Vector512.LoadUnsafe(ref br, (nuint)(i + 24))).StoreUnsafe(ref ar, (nuint)(i + 24));
-                }
-
-                break;
-            case SimdWidth.Vector256:
-                for (int i = 0; i < n; i += 4 * 4)
-                {
-                    Vector256<double> v = Vector256.Create(s);
-                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref cr, (nuint)i), v, Vector256.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref ar, (nuint)i);
-                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref cr, (nuint)(i + 4)), v, Vector256.LoadUnsafe(ref br, (nuint)(i + 4))).StoreUnsafe(ref ar, (nuint)(i + 4));
-                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref cr, (nuint)(i + 8)), v, Vector256.LoadUnsafe(ref br, (nuint)(i + 8))).StoreUnsafe(ref ar, (nuint)(i + 8));
-                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref cr, (nuint)(i + 12)), v, Vector256.LoadUnsafe(ref br, (nuint)(i + 12))).StoreUnsafe(ref ar, (nuint)(i + 12));
-                }
-
-                break;
-            case SimdWidth.Vector128:
-                for (int i = 0; i < n; i += 4 * 2)
-                {
-                    Vector128<double> v = Vector128.Create(s);
-                    Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref cr, (nuint)i), v, Vector128.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref ar, (nuint)i);
-                    Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref cr, (nuint)(i + 2)), v, Vector128.LoadUnsafe(ref br, (nuint)(i + 2))).StoreUnsafe(ref ar, (nuint)(i + 2));
-                    Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref cr, (nuint)(i + 4)), v, Vector128.LoadUnsafe(ref br, (nuint)(i + 4))).StoreUnsafe(ref ar, (nuint)(i + 4));
-                    Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref cr, (nuint)(i + 6)), v, Vector128.LoadUnsafe(ref br, (nuint)(i + 6))).StoreUnsafe(ref ar, (nuint)(i + 6));
-                }
-
-                break;
-            default:
-                for (int i = 0; i < n; i++)
-                {
-                    Unsafe.Add(ref ar, i) = Math.FusedMultiplyAdd(Unsafe.Add(ref cr, i), s, Unsafe.Add(ref br, i));
-                }
-
-                break;
-        }
     }
 
     /// <summary>Cache sizes from Linux's sysfs where it reports them, else 32 KiB / 1 MiB / 32 MiB.</summary>
