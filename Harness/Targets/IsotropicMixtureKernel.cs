@@ -105,6 +105,22 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     where TWidth : struct, ISimdWidth<TVector>
     where TVector : struct
 {
+    /// <summary>Whether a dot-product block also accumulates the rows' squared norms, known when the JIT compiles it.</summary>
+    private interface INormsFlag
+    {
+        static abstract bool Value { get; }
+    }
+
+    private readonly struct WithNorms : INormsFlag
+    {
+        public static bool Value => true;
+    }
+
+    private readonly struct WithoutNorms : INormsFlag
+    {
+        public static bool Value => false;
+    }
+
     /// <summary>
     /// eˣ lane by lane, within 1 ulp of <see cref="Math.Exp"/> (measured over [−745, 700]): x = n ln 2 + r with |r| ≤ ½ ln 2
     /// (two-part ln 2 by FMA), e^r by its Taylor polynomial of degree 13 (truncation &lt; 5e−18 relative),
@@ -262,11 +278,11 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
 
         if (TWidth.WideRegisterBlocks)
         {
-            NormsAndDotsBlock4x4(ref x, d, ref m, ref dots, rowStride, componentStride, ref norms);
+            DotsBlock4x4<WithNorms>(ref x, d, ref m, ref dots, rowStride, componentStride, ref norms);
         }
         else
         {
-            NormsAndDotsBlock4x2(ref x, d, ref m, ref dots, rowStride, componentStride, ref norms);
+            DotsBlock4x2<WithNorms>(ref x, d, ref m, ref dots, rowStride, componentStride, ref norms);
         }
 
         DotsWithRows4From(first, ref x, d, means, components, ref dots, rowStride, componentStride);
@@ -280,14 +296,14 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         {
             for (; k + 4 <= components; k += 4)
             {
-                DotsBlock4x4(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k * componentStride), rowStride, componentStride);
+                DotsBlock4x4<WithoutNorms>(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k * componentStride), rowStride, componentStride, ref Unsafe.NullRef<double>());
             }
         }
         else
         {
             for (; k + 2 <= components; k += 2)
             {
-                DotsBlock4x2(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k * componentStride), rowStride, componentStride);
+                DotsBlock4x2<WithoutNorms>(ref x, d, ref Unsafe.Add(ref m, k * d), ref Unsafe.Add(ref dots, k * componentStride), rowStride, componentStride, ref Unsafe.NullRef<double>());
             }
         }
 
@@ -297,73 +313,13 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         }
     }
 
-    /// <summary>o[r·rowStride + j·componentStride] = x_r·p_j for 4 rows and 4 components p_j = p[j d ..]: 16 accumulators.</summary>
-    private static void DotsBlock4x4(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride)
-    {
-        int lanes = TWidth.Lanes;
-        ref double p1 = ref Unsafe.Add(ref p0, d);
-        ref double p2 = ref Unsafe.Add(ref p0, 2 * d);
-        ref double p3 = ref Unsafe.Add(ref p0, 3 * d);
-        ref double x0 = ref x;
-        ref double x1 = ref Unsafe.Add(ref x, d);
-        ref double x2 = ref Unsafe.Add(ref x, 2 * d);
-        ref double x3 = ref Unsafe.Add(ref x, 3 * d);
-        TVector a00 = TWidth.Zero, a01 = TWidth.Zero, a02 = TWidth.Zero, a03 = TWidth.Zero;
-        TVector a10 = TWidth.Zero, a11 = TWidth.Zero, a12 = TWidth.Zero, a13 = TWidth.Zero;
-        TVector a20 = TWidth.Zero, a21 = TWidth.Zero, a22 = TWidth.Zero, a23 = TWidth.Zero;
-        TVector a30 = TWidth.Zero, a31 = TWidth.Zero, a32 = TWidth.Zero, a33 = TWidth.Zero;
-        int i = 0;
-        for (; i + lanes <= d; i += lanes)
-        {
-            TVector m0 = TWidth.Load(ref Unsafe.Add(ref p0, i));
-            TVector m1 = TWidth.Load(ref Unsafe.Add(ref p1, i));
-            TVector m2 = TWidth.Load(ref Unsafe.Add(ref p2, i));
-            TVector m3 = TWidth.Load(ref Unsafe.Add(ref p3, i));
-            TVector xv = TWidth.Load(ref Unsafe.Add(ref x0, i));
-            a00 = TWidth.FusedMultiplyAdd(xv, m0, a00);
-            a01 = TWidth.FusedMultiplyAdd(xv, m1, a01);
-            a02 = TWidth.FusedMultiplyAdd(xv, m2, a02);
-            a03 = TWidth.FusedMultiplyAdd(xv, m3, a03);
-            xv = TWidth.Load(ref Unsafe.Add(ref x1, i));
-            a10 = TWidth.FusedMultiplyAdd(xv, m0, a10);
-            a11 = TWidth.FusedMultiplyAdd(xv, m1, a11);
-            a12 = TWidth.FusedMultiplyAdd(xv, m2, a12);
-            a13 = TWidth.FusedMultiplyAdd(xv, m3, a13);
-            xv = TWidth.Load(ref Unsafe.Add(ref x2, i));
-            a20 = TWidth.FusedMultiplyAdd(xv, m0, a20);
-            a21 = TWidth.FusedMultiplyAdd(xv, m1, a21);
-            a22 = TWidth.FusedMultiplyAdd(xv, m2, a22);
-            a23 = TWidth.FusedMultiplyAdd(xv, m3, a23);
-            xv = TWidth.Load(ref Unsafe.Add(ref x3, i));
-            a30 = TWidth.FusedMultiplyAdd(xv, m0, a30);
-            a31 = TWidth.FusedMultiplyAdd(xv, m1, a31);
-            a32 = TWidth.FusedMultiplyAdd(xv, m2, a32);
-            a33 = TWidth.FusedMultiplyAdd(xv, m3, a33);
-        }
-
-        if (componentStride == 1)
-        {
-            TWidth.Sum4(a00, a01, a02, a03, ref o);
-            TWidth.Sum4(a10, a11, a12, a13, ref Unsafe.Add(ref o, rowStride));
-            TWidth.Sum4(a20, a21, a22, a23, ref Unsafe.Add(ref o, 2 * rowStride));
-            TWidth.Sum4(a30, a31, a32, a33, ref Unsafe.Add(ref o, 3 * rowStride));
-        }
-        else
-        {
-            // Rows contiguous (rowStride = 1): each Sum4 gathers one component's 4 rows.
-            TWidth.Sum4(a00, a10, a20, a30, ref o);
-            TWidth.Sum4(a01, a11, a21, a31, ref Unsafe.Add(ref o, componentStride));
-            TWidth.Sum4(a02, a12, a22, a32, ref Unsafe.Add(ref o, 2 * componentStride));
-            TWidth.Sum4(a03, a13, a23, a33, ref Unsafe.Add(ref o, 3 * componentStride));
-        }
-        if (i < d)
-        {
-            BlockTail(ref x, d, ref p0, 4, i, ref o, rowStride, componentStride);
-        }
-    }
-
-    /// <summary><see cref="DotsBlock4x4"/> plus the 4 rows' squared norms (20 accumulators).</summary>
-    private static void NormsAndDotsBlock4x4(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride, ref double norms)
+    /// <summary>
+    /// o[r·rowStride + j·componentStride] = x_r·p_j for 4 rows and 4 components p_j = p[j d ..] (16 accumulators), and with
+    /// <typeparamref name="TNorms"/> the 4 rows' squared norms too (4 more accumulators, so x is read once for both;
+    /// the JIT compiles each flag separately and drops the dead branch).
+    /// </summary>
+    private static void DotsBlock4x4<TNorms>(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride, ref double norms)
+        where TNorms : struct, INormsFlag
     {
         int lanes = TWidth.Lanes;
         ref double p1 = ref Unsafe.Add(ref p0, d);
@@ -390,25 +346,38 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             a01 = TWidth.FusedMultiplyAdd(xv, m1, a01);
             a02 = TWidth.FusedMultiplyAdd(xv, m2, a02);
             a03 = TWidth.FusedMultiplyAdd(xv, m3, a03);
-            n0 = TWidth.FusedMultiplyAdd(xv, xv, n0);
+            if (TNorms.Value)
+            {
+                n0 = TWidth.FusedMultiplyAdd(xv, xv, n0);
+            }
             xv = TWidth.Load(ref Unsafe.Add(ref x1, i));
             a10 = TWidth.FusedMultiplyAdd(xv, m0, a10);
             a11 = TWidth.FusedMultiplyAdd(xv, m1, a11);
             a12 = TWidth.FusedMultiplyAdd(xv, m2, a12);
             a13 = TWidth.FusedMultiplyAdd(xv, m3, a13);
-            n1 = TWidth.FusedMultiplyAdd(xv, xv, n1);
+            if (TNorms.Value)
+            {
+                n1 = TWidth.FusedMultiplyAdd(xv, xv, n1);
+            }
             xv = TWidth.Load(ref Unsafe.Add(ref x2, i));
             a20 = TWidth.FusedMultiplyAdd(xv, m0, a20);
             a21 = TWidth.FusedMultiplyAdd(xv, m1, a21);
             a22 = TWidth.FusedMultiplyAdd(xv, m2, a22);
             a23 = TWidth.FusedMultiplyAdd(xv, m3, a23);
-            n2 = TWidth.FusedMultiplyAdd(xv, xv, n2);
+            if (TNorms.Value)
+            {
+                n2 = TWidth.FusedMultiplyAdd(xv, xv, n2);
+            }
             xv = TWidth.Load(ref Unsafe.Add(ref x3, i));
             a30 = TWidth.FusedMultiplyAdd(xv, m0, a30);
             a31 = TWidth.FusedMultiplyAdd(xv, m1, a31);
             a32 = TWidth.FusedMultiplyAdd(xv, m2, a32);
             a33 = TWidth.FusedMultiplyAdd(xv, m3, a33);
-            n3 = TWidth.FusedMultiplyAdd(xv, xv, n3);
+            if (TNorms.Value)
+            {
+                n3 = TWidth.FusedMultiplyAdd(xv, xv, n3);
+            }
+
         }
 
         if (componentStride == 1)
@@ -426,66 +395,22 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             TWidth.Sum4(a02, a12, a22, a32, ref Unsafe.Add(ref o, 2 * componentStride));
             TWidth.Sum4(a03, a13, a23, a33, ref Unsafe.Add(ref o, 3 * componentStride));
         }
-        TWidth.Sum4(n0, n1, n2, n3, ref norms);
+        if (TNorms.Value)
+        {
+            TWidth.Sum4(n0, n1, n2, n3, ref norms);
+        }
+
         if (i < d)
         {
             BlockTail(ref x, d, ref p0, 4, i, ref o, rowStride, componentStride);
-            NormsTail(ref x, d, i, ref norms);
+            if (TNorms.Value)
+            {
+                NormsTail(ref x, d, i, ref norms);
+            }
         }
     }
 
-    /// <summary><see cref="DotsBlock4x2"/> plus the 4 rows' squared norms (12 accumulators, 15 of 16 registers).</summary>
-    private static void NormsAndDotsBlock4x2(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride, ref double norms)
-    {
-        int lanes = TWidth.Lanes;
-        ref double p1 = ref Unsafe.Add(ref p0, d);
-        ref double x0 = ref x;
-        ref double x1 = ref Unsafe.Add(ref x, d);
-        ref double x2 = ref Unsafe.Add(ref x, 2 * d);
-        ref double x3 = ref Unsafe.Add(ref x, 3 * d);
-        TVector a00 = TWidth.Zero, a01 = TWidth.Zero, a10 = TWidth.Zero, a11 = TWidth.Zero;
-        TVector a20 = TWidth.Zero, a21 = TWidth.Zero, a30 = TWidth.Zero, a31 = TWidth.Zero;
-        TVector n0 = TWidth.Zero, n1 = TWidth.Zero, n2 = TWidth.Zero, n3 = TWidth.Zero;
-        int i = 0;
-        for (; i + lanes <= d; i += lanes)
-        {
-            TVector m0 = TWidth.Load(ref Unsafe.Add(ref p0, i));
-            TVector m1 = TWidth.Load(ref Unsafe.Add(ref p1, i));
-            TVector xv = TWidth.Load(ref Unsafe.Add(ref x0, i));
-            a00 = TWidth.FusedMultiplyAdd(xv, m0, a00);
-            a01 = TWidth.FusedMultiplyAdd(xv, m1, a01);
-            n0 = TWidth.FusedMultiplyAdd(xv, xv, n0);
-            xv = TWidth.Load(ref Unsafe.Add(ref x1, i));
-            a10 = TWidth.FusedMultiplyAdd(xv, m0, a10);
-            a11 = TWidth.FusedMultiplyAdd(xv, m1, a11);
-            n1 = TWidth.FusedMultiplyAdd(xv, xv, n1);
-            xv = TWidth.Load(ref Unsafe.Add(ref x2, i));
-            a20 = TWidth.FusedMultiplyAdd(xv, m0, a20);
-            a21 = TWidth.FusedMultiplyAdd(xv, m1, a21);
-            n2 = TWidth.FusedMultiplyAdd(xv, xv, n2);
-            xv = TWidth.Load(ref Unsafe.Add(ref x3, i));
-            a30 = TWidth.FusedMultiplyAdd(xv, m0, a30);
-            a31 = TWidth.FusedMultiplyAdd(xv, m1, a31);
-            n3 = TWidth.FusedMultiplyAdd(xv, xv, n3);
-        }
 
-        Span<double> sums = stackalloc double[8];
-        ref double s = ref MemoryMarshal.GetReference(sums);
-        TWidth.Sum4(a00, a01, a10, a11, ref s);
-        TWidth.Sum4(a20, a21, a30, a31, ref Unsafe.Add(ref s, 4));
-        TWidth.Sum4(n0, n1, n2, n3, ref norms);
-        for (int r = 0; r < 4; r++)
-        {
-            Unsafe.Add(ref o, r * rowStride) = Unsafe.Add(ref s, 2 * r);
-            Unsafe.Add(ref o, (r * rowStride) + componentStride) = Unsafe.Add(ref s, (2 * r) + 1);
-        }
-
-        if (i < d)
-        {
-            BlockTail(ref x, d, ref p0, 2, i, ref o, rowStride, componentStride);
-            NormsTail(ref x, d, i, ref norms);
-        }
-    }
 
     /// <summary>Continues the 4 rows' squared norms with scalar FMAs over [i, d), as <see cref="SquaredNorms4"/> does.</summary>
     private static void NormsTail(ref double x, int d, int i, ref double norms)
@@ -497,8 +422,13 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         }
     }
 
-    /// <summary>o[r·rowStride + j·componentStride] = x_r·p_j for 4 rows and 2 components: 8 accumulators (16-register machines).</summary>
-    private static void DotsBlock4x2(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride)
+    /// <summary>
+    /// o[r·rowStride + j·componentStride] = x_r·p_j for 4 rows and 2 components (8 accumulators, for 16-register machines), and with
+    /// <typeparamref name="TNorms"/> the 4 rows' squared norms too (4 more accumulators, so x is read once for both;
+    /// the JIT compiles each flag separately and drops the dead branch).
+    /// </summary>
+    private static void DotsBlock4x2<TNorms>(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride, ref double norms)
+        where TNorms : struct, INormsFlag
     {
         int lanes = TWidth.Lanes;
         ref double p1 = ref Unsafe.Add(ref p0, d);
@@ -508,6 +438,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         ref double x3 = ref Unsafe.Add(ref x, 3 * d);
         TVector a00 = TWidth.Zero, a01 = TWidth.Zero, a10 = TWidth.Zero, a11 = TWidth.Zero;
         TVector a20 = TWidth.Zero, a21 = TWidth.Zero, a30 = TWidth.Zero, a31 = TWidth.Zero;
+        TVector n0 = TWidth.Zero, n1 = TWidth.Zero, n2 = TWidth.Zero, n3 = TWidth.Zero;
         int i = 0;
         for (; i + lanes <= d; i += lanes)
         {
@@ -516,21 +447,43 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             TVector xv = TWidth.Load(ref Unsafe.Add(ref x0, i));
             a00 = TWidth.FusedMultiplyAdd(xv, m0, a00);
             a01 = TWidth.FusedMultiplyAdd(xv, m1, a01);
+            if (TNorms.Value)
+            {
+                n0 = TWidth.FusedMultiplyAdd(xv, xv, n0);
+            }
             xv = TWidth.Load(ref Unsafe.Add(ref x1, i));
             a10 = TWidth.FusedMultiplyAdd(xv, m0, a10);
             a11 = TWidth.FusedMultiplyAdd(xv, m1, a11);
+            if (TNorms.Value)
+            {
+                n1 = TWidth.FusedMultiplyAdd(xv, xv, n1);
+            }
             xv = TWidth.Load(ref Unsafe.Add(ref x2, i));
             a20 = TWidth.FusedMultiplyAdd(xv, m0, a20);
             a21 = TWidth.FusedMultiplyAdd(xv, m1, a21);
+            if (TNorms.Value)
+            {
+                n2 = TWidth.FusedMultiplyAdd(xv, xv, n2);
+            }
             xv = TWidth.Load(ref Unsafe.Add(ref x3, i));
             a30 = TWidth.FusedMultiplyAdd(xv, m0, a30);
             a31 = TWidth.FusedMultiplyAdd(xv, m1, a31);
+            if (TNorms.Value)
+            {
+                n3 = TWidth.FusedMultiplyAdd(xv, xv, n3);
+            }
+
         }
 
         Span<double> sums = stackalloc double[8];
         ref double s = ref MemoryMarshal.GetReference(sums);
         TWidth.Sum4(a00, a01, a10, a11, ref s);
         TWidth.Sum4(a20, a21, a30, a31, ref Unsafe.Add(ref s, 4));
+        if (TNorms.Value)
+        {
+            TWidth.Sum4(n0, n1, n2, n3, ref norms);
+        }
+
         for (int r = 0; r < 4; r++)
         {
             Unsafe.Add(ref o, r * rowStride) = Unsafe.Add(ref s, 2 * r);
@@ -540,6 +493,10 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         if (i < d)
         {
             BlockTail(ref x, d, ref p0, 2, i, ref o, rowStride, componentStride);
+            if (TNorms.Value)
+            {
+                NormsTail(ref x, d, i, ref norms);
+            }
         }
     }
 
