@@ -39,17 +39,7 @@ public sealed class GeneralMixtureTruncationTests(ITestOutputHelper output)
                 foreach (double scale in new[] { 0.01, 0.3, -0.2 })
                 {
                     mixture.Jacobian(x, alphaBar, jacobian);
-                    for (int i = 0; i < d * d; i++)
-                    {
-                        jacobian[i] *= scale;
-                    }
-
-                    for (int i = 0; i < d; i++)
-                    {
-                        jacobian[i * d + i] += 1;
-                    }
-
-                    double dense = DenseLu.LogAbsDeterminant(jacobian, d);
+                    double dense = DenseIdentityPlusScaled.LogAbsDeterminant(jacobian, d, scale);
                     double rounding = 1e-12 * (1 + Math.Abs(dense));
                     double truncated = 0;
                     double smallest = double.PositiveInfinity;
