@@ -76,13 +76,17 @@ public static class NeighbourScan
     }
 }
 
-/// <summary><see cref="NeighbourScan"/> at one vector width: blocks of <c>TWidth.Lanes</c> points.</summary>
+/// <summary>
+/// <see cref="NeighbourScan"/> at one vector width: blocks of <c>TWidth.Lanes</c> points; compiled fully
+/// optimised at first call, as <see cref="Targets.IsotropicMixtureKernel{TWidth, TVector}"/> says why.
+/// </summary>
 internal static class NeighbourScan<TWidth, TVector>
     where TWidth : struct, ISimdWidth<TVector>
     where TVector : struct
 {
     private const int QueryTile = 4;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Nearest(double[] points, double[] queries, int dimension, int k, bool queriesArePoints, double[] result, int maxDegreeOfParallelism)
     {
         int lanes = TWidth.Lanes;
@@ -123,6 +127,7 @@ internal static class NeighbourScan<TWidth, TVector>
             _ => { });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScanTile(int tile, double[] packed, double[] pointNorms, int blocks, double[] queries, int queryCount, double[] centre, int d, int k, bool queriesArePoints, double[] result, TileBuffers buffers)
     {
         int first = tile * QueryTile;
@@ -195,6 +200,7 @@ internal static class NeighbourScan<TWidth, TVector>
     }
 
     /// <summary>Turns one query's inner products with a block's points into squared distances and keeps the k best.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Offer(TVector inner, int block, int row, double[] pointNorms, double[] queryNorms, double[] best, int k, int firstQuery, bool queriesArePoints, Span<double> distances)
     {
         int lanes = TWidth.Lanes;

@@ -38,6 +38,7 @@ public static class CounterRandom
     /// Fills <paramref name="destination"/> with independent N(0, 1) values; value j depends only on
     /// (key, j): it is drawn by the ziggurat method from its own block of counters [64 j, 64 j + 64).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FillStandardNormal(ulong key, Span<double> destination)
     {
         for (int j = 0; j < destination.Length; j++)

@@ -40,11 +40,15 @@ internal static class AccOdeKernels
     };
 }
 
-/// <summary><see cref="AccOdeKernels"/> at one vector width.</summary>
+/// <summary>
+/// <see cref="AccOdeKernels"/> at one vector width; compiled fully optimised at first call, as
+/// <see cref="Targets.IsotropicMixtureKernel{TWidth, TVector}"/> says why.
+/// </summary>
 internal static class AccOdeKernels<TWidth, TVector>
     where TWidth : struct, ISimdWidth<TVector>
     where TVector : struct
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void IntermediatePoint(ReadOnlySpan<double> y, ReadOnlySpan<double> score, double a, double b, Span<double> minus)
     {
         int n = y.Length;
@@ -67,6 +71,7 @@ internal static class AccOdeKernels<TWidth, TVector>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Update(Span<double> y, ReadOnlySpan<double> score, ReadOnlySpan<double> scoreAtMinus, double g, double h, double c, double r)
     {
         int n = y.Length;

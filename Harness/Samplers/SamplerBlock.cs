@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Diffusion.Verify.Randomness;
 using Diffusion.Verify.Schedules;
 using Diffusion.Verify.Scores;
@@ -151,6 +152,7 @@ public sealed class SamplerBlock
     }
 
     /// <summary>Fresh N(0, I) draws for every row, keyed on (seed, stream, t, sample index).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void DrawNoise(RandomStream stream, int t, double[] destination)
     {
         for (int i = 0; i < Rows; i++)

@@ -117,19 +117,7 @@ public sealed class IsotropicMixture : IDiffusedTarget
         int d = Dimension;
         int chunk = Math.Clamp(rows, 1, ChunkRows);
         ScoreChunkLayout layout = FillLevelConstants(alphaBar, scratch, chunk);
-        for (int first = 0; first < rows; first += chunk)
-        {
-            int n = Math.Min(chunk, rows - first);
-            double lse = ScoreChunk(x.Slice(first * d, n * d), n, alphaBar, score.Slice(first * d, n * d), scratch, layout, withLogDensity: !logDensity.IsEmpty, out _);
-            if (!logDensity.IsEmpty)
-            {
-                logDensity[first] = lse;
-                for (int r = 1; r < n; r++)
-                {
-                    logDensity[first + r] = scratch[layout.LogNormaliser + r];
-                }
-            }
-        }
+        IsotropicMixtureKernel.ScoreBlock(ref MemoryMarshal.GetReference(x), rows, chunk, d, _means, Components, alphaBar, ref MemoryMarshal.GetReference(scratch), layout, score[..(rows * d)], logDensity.IsEmpty ? default : logDensity[..rows]);
     }
 
     public void Jacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian)

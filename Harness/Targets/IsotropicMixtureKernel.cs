@@ -45,6 +45,18 @@ internal static class IsotropicMixtureKernel
         }
     }
 
+    /// <inheritdoc cref="IsotropicMixtureKernel{TWidth, TVector}.ScoreBlock"/>
+    public static void ScoreBlock(ref double x, int rows, int chunk, int d, ReadOnlySpan<double> means, int components, double alphaBar, ref double scratch, in ScoreChunkLayout layout, Span<double> score, Span<double> logDensity)
+    {
+        switch (Simd.Width)
+        {
+            case SimdWidth.Vector512: IsotropicMixtureKernel<Width512, Vector512<double>>.ScoreBlock(ref x, rows, chunk, d, means, components, alphaBar, ref scratch, layout, score, logDensity); break;
+            case SimdWidth.Vector256: IsotropicMixtureKernel<Width256, Vector256<double>>.ScoreBlock(ref x, rows, chunk, d, means, components, alphaBar, ref scratch, layout, score, logDensity); break;
+            case SimdWidth.Vector128: IsotropicMixtureKernel<Width128, Vector128<double>>.ScoreBlock(ref x, rows, chunk, d, means, components, alphaBar, ref scratch, layout, score, logDensity); break;
+            default: IsotropicMixtureKernel<WidthScalar, double>.ScoreBlock(ref x, rows, chunk, d, means, components, alphaBar, ref scratch, layout, score, logDensity); break;
+        }
+    }
+
     /// <inheritdoc cref="IsotropicMixtureKernel{TWidth, TVector}.ScoreChunk"/>
     public static void ScoreChunk(ref double x, int n, int d, ReadOnlySpan<double> means, int components, double alphaBar, ref double scratch, in ScoreChunkLayout layout, ref double score, bool withScore, bool withLogDensity)
     {
@@ -99,6 +111,12 @@ internal readonly record struct ScoreChunkLayout(int Weights, int Coefficients, 
 /// coordinate of the combination the same chain of FMAs over k at every width. So a row's result depends
 /// only on the row and the width, never on which rows share its pass: bit-identical across block sizes
 /// and thread counts. Nothing reduces across rows.
+/// </para>
+/// <para>
+/// The methods are compiled fully optimised at their first call (AggressiveOptimization): at tier 0 every
+/// TWidth operation is a call of its own, 5–20× slower, and a run shorter than the runtime's tier-up delay
+/// (100 ms of quiet, then a background compile) could finish at tier 0 — measured: 3 of 6 runs of the
+/// d = 16, K = 2 benchmark ran 5–20× slow.
 /// </para>
 /// </summary>
 internal static class IsotropicMixtureKernel<TWidth, TVector>
@@ -167,6 +185,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     }
 
     /// <summary>g = a μ + b x, each element fma(b, x, a μ) (lane-wise: the same at every width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gradient(ReadOnlySpan<double> x, ReadOnlySpan<double> mean, double a, double b, Span<double> g)
     {
         int d = x.Length;
@@ -189,6 +208,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     }
 
     /// <summary>x·y by the sequence every dot product here uses.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
         int d = x.Length;
@@ -221,6 +241,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// |x_r|² for 4 rows (x_r = x[r d ..]) into norms[0..4): four independent chains, each the sequence of
     /// <see cref="Dot"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SquaredNorms4(ref double x, int d, ref double norms)
     {
         int lanes = TWidth.Lanes;
@@ -254,6 +275,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// Every dot product is the sequence of <see cref="Dot"/>, so a row's values do not depend on the rows it
     /// shares a pass with or on the blocking.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int stride)
         => DotsWithRows4From(0, ref x, d, means, components, ref dots, stride, 1);
 
@@ -265,6 +287,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// </summary>
     /// <param name="rowStride">dots[r·rowStride + k·componentStride] = x_r·μ_k; one of the two strides is 1.</param>
     /// <param name="componentStride">See <paramref name="rowStride"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NormsAndDotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int rowStride, int componentStride, ref double norms)
     {
         ref double m = ref MemoryMarshal.GetReference(means);
@@ -289,6 +312,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     }
 
     /// <summary><see cref="DotsWithRows4"/> for components [k, K), with the same blocks from k on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotsWithRows4From(int k, ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int rowStride, int componentStride)
     {
         ref double m = ref MemoryMarshal.GetReference(means);
@@ -318,6 +342,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// <typeparamref name="TNorms"/> the 4 rows' squared norms too (4 more accumulators, so x is read once for both;
     /// the JIT compiles each flag separately and drops the dead branch).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotsBlock4x4<TNorms>(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride, ref double norms)
         where TNorms : struct, INormsFlag
     {
@@ -413,6 +438,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
 
 
     /// <summary>Continues the 4 rows' squared norms with scalar FMAs over [i, d), as <see cref="SquaredNorms4"/> does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NormsTail(ref double x, int d, int i, ref double norms)
     {
         for (int row = 0; row < 4; row++)
@@ -427,6 +453,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// <typeparamref name="TNorms"/> the 4 rows' squared norms too (4 more accumulators, so x is read once for both;
     /// the JIT compiles each flag separately and drops the dead branch).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotsBlock4x2<TNorms>(ref double x, int d, ref double p0, ref double o, int rowStride, int componentStride, ref double norms)
         where TNorms : struct, INormsFlag
     {
@@ -501,6 +528,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     }
 
     /// <summary>Continues o[r·rowStride + j·componentStride] (4 rows × <paramref name="count"/> components) with scalar FMAs over [i, d).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BlockTail(ref double x, int d, ref double p0, int count, int i, ref double o, int rowStride, int componentStride)
     {
         for (int r = 0; r < 4; r++)
@@ -517,6 +545,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// <summary>
     /// output[r·stride] = x_r·p for 4 rows x_r = x[r d ..]: four chains, each the sequence of <see cref="Dot"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnDots4(ref double x, int d, ref double p, ref double output, int stride)
     {
         int lanes = TWidth.Lanes;
@@ -544,6 +573,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     }
 
     /// <summary>One row of <see cref="DotsWithRows4"/>, by the same sequence (4 components per pass): dots[k·componentStride] = x·μ_k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotsWithRows1(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int componentStride = 1)
     {
         Span<double> sums4 = stackalloc double[4];
@@ -583,6 +613,27 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     }
 
     /// <summary>
+    /// <see cref="ScoreChunk"/> over a block of rows, <paramref name="chunk"/> rows at a time (one dispatch per
+    /// block, not per chunk), with ln q_t(x) per row into <paramref name="logDensity"/> unless it is empty.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScoreBlock(ref double x, int rows, int chunk, int d, ReadOnlySpan<double> means, int k, double alphaBar, ref double s, in ScoreChunkLayout layout, Span<double> score, Span<double> logDensity)
+    {
+        bool withScore = !score.IsEmpty;
+        bool withLogDensity = !logDensity.IsEmpty;
+        ref double output = ref MemoryMarshal.GetReference(score);
+        for (int first = 0; first < rows; first += chunk)
+        {
+            int n = Math.Min(chunk, rows - first);
+            ScoreChunk(ref Unsafe.Add(ref x, first * d), n, d, means, k, alphaBar, ref s, layout, ref Unsafe.Add(ref output, first * d), withScore, withLogDensity);
+            if (withLogDensity)
+            {
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref s, layout.LogNormaliser), n).CopyTo(logDensity.Slice(first, n));
+            }
+        }
+    }
+
+    /// <summary>
     /// For n ≤ chunk rows: per row the posterior weights w_k, the score coefficients w_k √ᾱ / v_k,
     /// κ = Σ_k w_k / v_k and (when <paramref name="withLogDensity"/>; else the largest logit) ln q_t(x) into
     /// the chunk area of the scratch, and (when <paramref name="withScore"/>) the score
@@ -597,6 +648,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// same sequence at every width (and in the rows a vector carries beyond n, whose values are ignored).
     /// </para>
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScoreChunk(ref double x0, int n, int d, ReadOnlySpan<double> means, int k, double alphaBar, ref double s, in ScoreChunkLayout layout, ref double score, bool withScore, bool withLogDensity)
     {
         Span<double> laneSums = stackalloc double[TWidth.Lanes];
@@ -693,6 +745,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// fma(c_{K−1}, μ_{K−1}, … fma(c_0, μ_0, (−κ)·x)) in vector lanes and in the scalar tail alike, so a
     /// coordinate's value depends neither on start nor on the width.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CombineFrom(int start, ref double xr, int d, double kappa, ref double c, int componentStride, ReadOnlySpan<double> means, int components, ref double o)
     {
         int lanes = TWidth.Lanes;
@@ -771,6 +824,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// each load of μ_k feeds several FMAs. Every output coordinate is computed by exactly the sequence of
     /// the one-row kernel.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Combine4(ref double x, int d, ref double kappa, ref double coefficients, int componentStride, ReadOnlySpan<double> means, int components, ref double output)
     {
         int i = TWidth.WideRegisterBlocks
@@ -787,6 +841,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     }
 
     /// <summary>The 4 rows × 4 vectors tile of <see cref="Combine4"/> (16 accumulators); returns the first coordinate not done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Combine4x4(ref double x, int d, ref double kappa, ref double coefficients, int componentStride, ReadOnlySpan<double> means, int components, ref double output)
     {
         int lanes = TWidth.Lanes;
@@ -854,6 +909,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     }
 
     /// <summary>The 4 rows × 2 vectors tile of <see cref="Combine4"/> (8 accumulators, for 16-register machines).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Combine4x2(ref double x, int d, ref double kappa, ref double coefficients, int componentStride, ReadOnlySpan<double> means, int components, ref double output)
     {
         int lanes = TWidth.Lanes;

@@ -143,6 +143,7 @@ public static class LowRankDeterminant
         where TWidth : struct, ISimdWidth<TVector>
         where TVector : struct
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc, int rows, int inner, int cols, double alpha, bool accumulate)
         {
             int lanes = TWidth.Lanes;

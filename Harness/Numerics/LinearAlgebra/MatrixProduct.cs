@@ -62,13 +62,17 @@ public static class MatrixProduct
     }
 }
 
-/// <summary><see cref="MatrixProduct"/> at one vector width.</summary>
+/// <summary>
+/// <see cref="MatrixProduct"/> at one vector width; compiled fully optimised at first call, as
+/// <see cref="Targets.IsotropicMixtureKernel{TWidth, TVector}"/> says why.
+/// </summary>
 internal static class MatrixProduct<TWidth, TVector>
     where TWidth : struct, ISimdWidth<TVector>
     where TVector : struct
 {
     private const int Rows = 4;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd(ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc, int m, int n, int k, bool subtract)
     {
         ref double a0 = ref MemoryMarshal.GetReference(a);
@@ -154,6 +158,7 @@ internal static class MatrixProduct<TWidth, TVector>
     }
 
     /// <summary>Columns [from, to) of one row, element by element, in the same fused chain.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Edge(ref double a, ref double b, int ldb, ref double c, int from, int to, int depth, double sign)
     {
         for (int j = from; j < to; j++)
