@@ -502,19 +502,29 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
 
         }
 
-        Span<double> sums = stackalloc double[8];
-        ref double s = ref MemoryMarshal.GetReference(sums);
-        TWidth.Sum4(a00, a01, a10, a11, ref s);
-        TWidth.Sum4(a20, a21, a30, a31, ref Unsafe.Add(ref s, 4));
+        if (rowStride == 1)
+        {
+            // Rows contiguous (the softmax's component-major layout): each Sum4 stores one component's 4 rows
+            // as one vector, which the softmax then loads whole (from 4 scalar stores it could not be forwarded).
+            TWidth.Sum4(a00, a10, a20, a30, ref o);
+            TWidth.Sum4(a01, a11, a21, a31, ref Unsafe.Add(ref o, componentStride));
+        }
+        else
+        {
+            Span<double> sums = stackalloc double[8];
+            ref double s = ref MemoryMarshal.GetReference(sums);
+            TWidth.Sum4(a00, a01, a10, a11, ref s);
+            TWidth.Sum4(a20, a21, a30, a31, ref Unsafe.Add(ref s, 4));
+            for (int r = 0; r < 4; r++)
+            {
+                Unsafe.Add(ref o, r * rowStride) = Unsafe.Add(ref s, 2 * r);
+                Unsafe.Add(ref o, (r * rowStride) + componentStride) = Unsafe.Add(ref s, (2 * r) + 1);
+            }
+        }
+
         if (TNorms.Value)
         {
             TWidth.Sum4(n0, n1, n2, n3, ref norms);
-        }
-
-        for (int r = 0; r < 4; r++)
-        {
-            Unsafe.Add(ref o, r * rowStride) = Unsafe.Add(ref s, 2 * r);
-            Unsafe.Add(ref o, (r * rowStride) + componentStride) = Unsafe.Add(ref s, (2 * r) + 1);
         }
 
         if (i < d)
@@ -651,7 +661,6 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScoreChunk(ref double x0, int n, int d, ReadOnlySpan<double> means, int k, double alphaBar, ref double s, in ScoreChunkLayout layout, ref double score, bool withScore, bool withLogDensity)
     {
-        Span<double> laneSums = stackalloc double[TWidth.Lanes];
         int lanes = TWidth.Lanes;
         int rs = layout.RowStride;
         int row = 0;
@@ -673,9 +682,14 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
         ref double meanTerm = ref Unsafe.Add(ref s, ScoreChunkLayout.MeanTermSlot * k);
         ref double meanCoefficient = ref Unsafe.Add(ref s, ScoreChunkLayout.MeanCoefficientSlot * k);
         TVector twoRootAlphaBar = TWidth.Create(2 * Math.Sqrt(alphaBar));
+
+        // Three passes over the chunk's vectors of rows rather than one: each pass's work for one vector is a
+        // short chain independent of the next vector's, so the core overlaps several vectors' latencies (the
+        // exponential's above all); one pass doing all three kept about one vector in flight. The largest
+        // logit and Σ e wait in the ln q and κ slots between passes.
+        // Logits, and their maximum over the components.
         for (int r = 0; r < n; r += lanes)
         {
-            // Logits, and their maximum over the components.
             ref double values = ref Unsafe.Add(ref s, layout.Weights + r);
             TVector squaredNorm = TWidth.Load(ref Unsafe.Add(ref s, layout.SquaredNorm + r));
             TVector max = TWidth.Create(double.NegativeInfinity);
@@ -688,17 +702,48 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
                 max = TWidth.MaxNative(max, logit);
             }
 
-            // e_k = exp(logit_k − max) and their sum.
+            TWidth.Store(max, ref Unsafe.Add(ref s, layout.LogNormaliser + r));
+        }
+
+        // e_k = exp(logit_k − max) and their sum.
+        for (int r = 0; r < n; r += lanes)
+        {
+            ref double values = ref Unsafe.Add(ref s, layout.Weights + r);
+            TVector max = TWidth.Load(ref Unsafe.Add(ref s, layout.LogNormaliser + r));
             TVector total = TWidth.Zero;
-            for (int c = 0; c < k; c++)
+            if (k == 2)
             {
-                ref double v = ref Unsafe.Add(ref values, c * rs);
-                TVector e = Exp(TWidth.Subtract(TWidth.Load(ref v), max));
-                TWidth.Store(e, ref v);
-                total = TWidth.Add(total, e);
+                // The larger logit's exponential is e⁰ = 1 exactly, so one exponential a row instead of two, with
+                // the loop's values bit for bit: 1 + e is its e_0 + e_1, and a NaN logit makes e (Min propagates
+                // NaN), so the sum, NaN as there.
+                ref double v1 = ref Unsafe.Add(ref values, rs);
+                TVector a0 = TWidth.Subtract(TWidth.Load(ref values), max);
+                TVector a1 = TWidth.Subtract(TWidth.Load(ref v1), max);
+                TVector e = Exp(TWidth.Min(a0, a1));
+                TVector one = TWidth.Create(1.0);
+                TWidth.Store(TWidth.Select(TWidth.LessThan(a0, TWidth.Zero), e, one), ref values);
+                TWidth.Store(TWidth.Select(TWidth.LessThan(a1, TWidth.Zero), e, one), ref v1);
+                total = TWidth.Add(one, e);
+            }
+            else
+            {
+                for (int c = 0; c < k; c++)
+                {
+                    ref double v = ref Unsafe.Add(ref values, c * rs);
+                    TVector e = Exp(TWidth.Subtract(TWidth.Load(ref v), max));
+                    TWidth.Store(e, ref v);
+                    total = TWidth.Add(total, e);
+                }
             }
 
-            // w_k = e_k / Σ e, κ = Σ_k w_k / v_k, coefficients w_k √ᾱ / v_k.
+            TWidth.Store(total, ref Unsafe.Add(ref s, layout.Kappa + r));
+        }
+
+        // w_k = e_k / Σ e, κ = Σ_k w_k / v_k, coefficients w_k √ᾱ / v_k.
+        for (int r = 0; r < n; r += lanes)
+        {
+            ref double values = ref Unsafe.Add(ref s, layout.Weights + r);
+            TVector total = TWidth.Load(ref Unsafe.Add(ref s, layout.Kappa + r));
             TVector inverse = TWidth.Divide(TWidth.Create(1.0), total);
             TVector kappa = TWidth.Zero;
             ref double coefficients = ref Unsafe.Add(ref s, layout.Coefficients + r);
@@ -711,17 +756,15 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
                 TWidth.Store(TWidth.Multiply(w, TWidth.Create(Unsafe.Add(ref meanCoefficient, c))), ref Unsafe.Add(ref coefficients, c * rs));
             }
 
-            TWidth.Store(kappa, ref Unsafe.Add(ref s, layout.Kappa + r));
-            TWidth.Store(max, ref Unsafe.Add(ref s, layout.LogNormaliser + r));
             if (withLogDensity)
             {
-                Span<double> sums = laneSums;
-                TWidth.Store(total, ref MemoryMarshal.GetReference(sums));
                 for (int j = 0; j < lanes && r + j < n; j++)
                 {
-                    Unsafe.Add(ref s, layout.LogNormaliser + r + j) += Math.Log(sums[j]);
+                    Unsafe.Add(ref s, layout.LogNormaliser + r + j) += Math.Log(Unsafe.Add(ref s, layout.Kappa + r + j));
                 }
             }
+
+            TWidth.Store(kappa, ref Unsafe.Add(ref s, layout.Kappa + r));
         }
 
         if (withScore)

@@ -56,6 +56,9 @@ internal interface ISimdWidth<TVector>
     /// <summary>a with the bits of <paramref name="mask"/> cleared: a where the mask lane is zero, +0 where it is all ones.</summary>
     static abstract TVector AndNot(TVector a, TVector mask);
 
+    /// <summary><paramref name="whereTrue"/> in the lanes where <paramref name="mask"/> is all ones, <paramref name="whereFalse"/> where it is zero.</summary>
+    static abstract TVector Select(TVector mask, TVector whereTrue, TVector whereFalse);
+
     /// <summary>Round to nearest, ties to even.</summary>
     static abstract TVector Round(TVector x);
 

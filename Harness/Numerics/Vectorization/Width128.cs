@@ -52,6 +52,9 @@ internal readonly struct Width128 : ISimdWidth<Vector128<double>>
     public static Vector128<double> AndNot(Vector128<double> a, Vector128<double> mask) => Vector128.AndNot(a, mask);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> Select(Vector128<double> mask, Vector128<double> whereTrue, Vector128<double> whereFalse) => Vector128.ConditionalSelect(mask, whereTrue, whereFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<double> Round(Vector128<double> x) => Vector128.Round(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

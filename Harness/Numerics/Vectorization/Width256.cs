@@ -53,6 +53,9 @@ internal readonly struct Width256 : ISimdWidth<Vector256<double>>
     public static Vector256<double> AndNot(Vector256<double> a, Vector256<double> mask) => Vector256.AndNot(a, mask);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Select(Vector256<double> mask, Vector256<double> whereTrue, Vector256<double> whereFalse) => Vector256.ConditionalSelect(mask, whereTrue, whereFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> Round(Vector256<double> x) => Vector256.Round(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

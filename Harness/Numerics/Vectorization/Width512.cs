@@ -53,6 +53,9 @@ internal readonly struct Width512 : ISimdWidth<Vector512<double>>
     public static Vector512<double> AndNot(Vector512<double> a, Vector512<double> mask) => Vector512.AndNot(a, mask);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Select(Vector512<double> mask, Vector512<double> whereTrue, Vector512<double> whereFalse) => Vector512.ConditionalSelect(mask, whereTrue, whereFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> Round(Vector512<double> x) => Vector512.Round(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

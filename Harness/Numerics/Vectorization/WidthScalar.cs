@@ -51,6 +51,9 @@ internal readonly struct WidthScalar : ISimdWidth<double>
     public static double AndNot(double a, double mask) => BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(a) & ~BitConverter.DoubleToInt64Bits(mask));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Select(double mask, double whereTrue, double whereFalse) => BitConverter.DoubleToInt64Bits(mask) != 0 ? whereTrue : whereFalse;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Round(double x) => Math.Round(x, MidpointRounding.ToEven);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
