@@ -13,15 +13,16 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// <item>dots and norms (per evaluation): per 4-row tile and vector column, B means and 4 rows loaded per
 /// block of B components (1 + 4 for a leftover component), one FMA per row and component and one for |x|²
 /// (loads of x again when K &lt; B, where the norms take their own pass); the horizontal sums at the end
-/// (per sum: 3.5 operations at 256 bits — two horizontal adds, two lane permutes, one add, one store per 4
-/// sums, and moving each sum to its slot, a load and a store —, 5.5 at 512 bits, 5 at 128); the tail t(K + 1)
-/// scalar FMAs and loads;</item>
-/// <item>exponential (per evaluation, per vector of rows and component): <see cref="InstructionMixPasses.SoftmaxExponentialOperations"/>;</item>
+/// (per sum: 1.5 operations at 256 bits — two horizontal adds, two lane permutes, one add and one store per 4
+/// sums, each group of 4 one component's 4 rows, stored as the vector the softmax loads —, 3.5 at 512 bits,
+/// 3 at 128); the tail t(K + 1) scalar FMAs and loads;</item>
+/// <item>exponential (per evaluation and vector of rows): per component <see cref="InstructionMixPasses.SoftmaxExponentialOperations"/>,
+/// and a load of the maximum and a store of the sum (2); at K = 2 one exponential instead
+/// (<see cref="InstructionMixPasses.ExponentialOperations"/>) and <see cref="TwoComponentOperations"/> around it;</item>
 /// <item>the rest of the softmax (per vector of rows): per component the logit (a load, three
-/// broadcasts, multiply, subtract, add, the clamp at 0, multiply, subtract, store, running max: 18, the
-/// clamp counted as the 7 instructions the JIT emits for an IEEE Max against zero) and the weight and
-/// coefficient (load, multiply, store, two broadcasts, two multiplies, add, store: 9); per vector of rows a
-/// load of |x|², the division and two stores (4);</item>
+/// broadcasts, multiply, subtract, add, the clamp at 0, multiply, subtract, store, running max: 12) and the
+/// weight and coefficient (load, multiply, store, two broadcasts, two multiplies, add, store: 9); per vector of
+/// rows a load of |x|², a store of the maximum, a load of the sum, the division and a store of κ (5);</item>
 /// <item>combination −κx + Σ c_k μ_k (per 4-row tile and block of C vectors): 4C loads of x, 4C multiplies,
 /// per component C loads of μ, 4 broadcasts and 4C FMAs, 4C stores; vectors beyond the last block row by row
 /// (a load, a multiply, 3 per component, a store); tail elements 2 + 2K scalar operations;</item>
@@ -34,12 +35,10 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// the same kind), the per-block constants, the schedule, calls, and how the JIT schedules or fuses the
 /// operations (a load folded into an FMA is still counted as a load: it still takes a load port).
 /// <para>
-/// Against the machine code (.NET 10 JIT, AVX2, read with DOTNET_JitDisasm): the exponential loop's 35
-/// counted operations are 58 vector instructions — its clamp Min(Max(x, −746), 710) has IEEE NaN and
-/// signed-zero semantics and becomes 17 compare/mask/blend instructions, 5 constants are re-broadcast
-/// inside the loop, and the mask's complement adds 2 —, which the probe times, so the exponential's share
-/// of the roof holds whatever the count; the logit loop is 17 vector instructions (loads folded into
-/// arithmetic) and about 9 integer ones for its 18 counted; the update is 11 vector instructions for its
+/// Against the machine code (.NET 10 JIT, AVX2, read with DOTNET_JitDisasm): the exponential's clamp is the
+/// platform's min and max (one instruction each; the IEEE Min(Max(x, −746), 710) had been 17), some constants
+/// are re-broadcast inside the loop and the mask's complement adds 2, which the probe times, so the
+/// exponential's share of the roof holds whatever the count; the update is 11 vector instructions for its
 /// 13 counted (two loads folded). The stream rate is the update's, so passes with other mixes (the dot
 /// products' loads and FMAs, the horizontal sums, the broadcasts of the combination) are timed at a rate
 /// measured on a different mix: the instruction roof is an estimate to within that, not a bound.
@@ -60,6 +59,12 @@ public sealed record AccOdeInstructionModel(int Dimension, int Components, doubl
         ("Y⁻", IntermediatePoint), ("update", Update), ("finite", FiniteCheck),
     ];
 
+    /// <summary>
+    /// Around K = 2's one exponential per vector of rows: loads of the maximum and the two logits, two subtractions
+    /// and their sum, the constant 1, two compares, two selects, two stores, the sum 1 + e and its store.
+    /// </summary>
+    public const int TwoComponentOperations = 16;
+
     public static AccOdeInstructionModel For(int d, int k) => For(d, k, Simd.Width);
 
     public static AccOdeInstructionModel For(int d, int k, SimdWidth width)
@@ -68,9 +73,9 @@ public sealed record AccOdeInstructionModel(int Dimension, int Components, doubl
         int block = width == SimdWidth.Vector512 ? 4 : 2;
         double perSum = width switch
         {
-            SimdWidth.Vector512 => 5.5,
-            SimdWidth.Vector256 => 3.5,
-            SimdWidth.Vector128 => 5.0,
+            SimdWidth.Vector512 => 3.5,
+            SimdWidth.Vector256 => 1.5,
+            SimdWidth.Vector128 => 3.0,
             _ => 0.0,
         };
         int vectors = d / lanes;
@@ -85,8 +90,8 @@ public sealed record AccOdeInstructionModel(int Dimension, int Components, doubl
         double sums = (k + 1.0) * perSum;
         double dots = dotLoads + normLoads + dotFmas + sums + (2.0 * tail * (k + 1));
 
-        double exponential = (double)InstructionMixPasses.SoftmaxExponentialOperations * k / lanes;
-        double softmax = ((27.0 * k) + 4.0) / lanes;
+        double exponential = (k == 2 ? InstructionMixPasses.ExponentialOperations + TwoComponentOperations : (InstructionMixPasses.SoftmaxExponentialOperations * (double)k) + 2.0) / lanes;
+        double softmax = ((21.0 * k) + 5.0) / lanes;
 
         int columnBlocks = vectors / block;
         int rest = vectors - (columnBlocks * block);

@@ -68,11 +68,11 @@ public sealed class RooflineModelTests
         Assert.Equal(44, model.Update);
         Assert.Equal(8, model.FiniteCheck);
 
-        // Two evaluations × K = 2 components / 4 rows per vector × the exponential loop's operations.
-        Assert.Equal(2 * 2 * InstructionMixPasses.SoftmaxExponentialOperations / 4.0, model.Exponential, 12);
+        // Two evaluations × one exponential (K = 2: the larger logit's is 1) and the operations around it / 4 rows per vector.
+        Assert.Equal(2 * (InstructionMixPasses.ExponentialOperations + AccOdeInstructionModel.TwoComponentOperations) / 4.0, model.Exponential, 12);
 
-        // One 4×2 block: per vector column (6 loads + 12 FMAs) / 4 rows, then 3 horizontal sums of 3.5 operations per row.
-        Assert.Equal(2 * ((4 * 6 / 4.0) + (4 * 3.0) + (3 * 3.5)), model.DotsAndNorms, 12);
+        // One 4×2 block: per vector column (6 loads + 12 FMAs) / 4 rows, then 3 horizontal sums of 1.5 operations per row.
+        Assert.Equal(2 * ((4 * 6 / 4.0) + (4 * 3.0) + (3 * 1.5)), model.DotsAndNorms, 12);
     }
 
     [Fact]

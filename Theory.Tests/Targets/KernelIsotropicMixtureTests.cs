@@ -14,7 +14,7 @@ public sealed class KernelIsotropicMixtureTests(ITestOutputHelper output)
 {
     public static TheoryData<int, int> Shapes() => new()
     {
-        { 1, 1 }, { 1, 2 }, { 3, 3 }, { 7, 5 }, { 8, 4 }, { 9, 8 }, { 16, 1 }, { 17, 9 }, { 33, 13 }, { 64, 8 }, { 65, 17 }, { 100, 3 },
+        { 1, 1 }, { 1, 2 }, { 16, 2 }, { 3, 3 }, { 7, 5 }, { 8, 4 }, { 9, 8 }, { 16, 1 }, { 17, 9 }, { 33, 13 }, { 64, 8 }, { 65, 17 }, { 100, 3 },
     };
 
     [Theory]
@@ -95,6 +95,53 @@ public sealed class KernelIsotropicMixtureTests(ITestOutputHelper output)
             Samplers.SampleSet other = Run(threads, block);
             Assert.True(reference.Output.AsSpan().SequenceEqual(other.Output), $"{name}: samples differ at {threads} threads, block size {block}");
             Assert.True(reference.LogDeterminant.AsSpan().SequenceEqual(other.LogDeterminant), $"{name}: ln|det J| differs at {threads} threads, block size {block}");
+        }
+    }
+
+    /// <summary>
+    /// A NaN in a row, as a diverged sample carries, must come out as NaN in that row's score and ln q, so that
+    /// the samplers' finite check sees it, and must leave every other row's bits alone. The kernel's clamps
+    /// use the platform's min and max with the value that may be NaN as the operand x86 returns, and K = 2
+    /// forms its one exponent as a sum; an operand swapped by the compiler, or a clamp that turned NaN into
+    /// a bound, would give a finite score here.
+    /// </summary>
+    [Theory]
+    [InlineData(5, 2)]
+    [InlineData(16, 2)]
+    [InlineData(16, 3)]
+    [InlineData(9, 8)]
+    public void ANaNRowGivesANaNScoreAndLeavesTheOtherRowsAlone(int d, int k)
+    {
+        (IsotropicMixture target, _, _, _) = Mixture(d, k, seed: 7 * d + k);
+        const int rows = 13;
+        foreach (double alphaBar in new[] { 0.3, 1.0 })
+        {
+            double[] x = Points(target, rows, alphaBar, seed: d);
+            var clean = new double[rows * d];
+            var cleanLogDensity = new double[rows];
+            target.ScoreBlock(x, rows, alphaBar, clean, new double[target.ScratchLength(rows)], cleanLogDensity);
+            foreach (int bad in new[] { 0, 6, rows - 1 })
+            {
+                double[] poisoned = (double[])x.Clone();
+                poisoned[(bad * d) + (d / 2)] = double.NaN;
+                var score = new double[rows * d];
+                var logDensity = new double[rows];
+                target.ScoreBlock(poisoned, rows, alphaBar, score, new double[target.ScratchLength(rows)], logDensity);
+                for (int r = 0; r < rows; r++)
+                {
+                    ReadOnlySpan<double> row = score.AsSpan(r * d, d);
+                    if (r == bad)
+                    {
+                        Assert.True(double.IsNaN(logDensity[r]), $"d={d} K={k} ᾱ={alphaBar}: ln q of the NaN row is {logDensity[r]}");
+                        Assert.True(row.ToArray().All(double.IsNaN), $"d={d} K={k} ᾱ={alphaBar}: the NaN row's score has finite coordinates");
+                    }
+                    else
+                    {
+                        Assert.True(row.SequenceEqual(clean.AsSpan(r * d, d)), $"d={d} K={k} ᾱ={alphaBar}: row {r} changed beside NaN row {bad}");
+                        Assert.Equal(cleanLogDensity[r], logDensity[r]);
+                    }
+                }
+            }
         }
     }
 

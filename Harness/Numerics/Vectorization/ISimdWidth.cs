@@ -43,11 +43,13 @@ internal interface ISimdWidth<TVector>
     /// <summary>a·b + c with one rounding.</summary>
     static abstract TVector FusedMultiplyAdd(TVector a, TVector b, TVector c);
 
-    static abstract TVector Min(TVector a, TVector b);
+    /// <summary>
+    /// The smaller of a and b by the platform's instruction: b where either is NaN on x86 (vminpd returns its
+    /// second operand), NaN on ARM and in scalar code; so with b the value that may be NaN, NaN stays NaN.
+    /// </summary>
+    static abstract TVector MinNative(TVector a, TVector b);
 
-    static abstract TVector Max(TVector a, TVector b);
-
-    /// <summary>The larger of a and b; either when equal or one is NaN (the platform's instruction).</summary>
+    /// <summary>The larger of a and b by the platform's instruction, NaN as <see cref="MinNative"/>.</summary>
     static abstract TVector MaxNative(TVector a, TVector b);
 
     /// <summary>All bits set in the lanes where a &lt; b, zero elsewhere (false for NaN).</summary>

@@ -36,10 +36,7 @@ internal readonly struct WidthScalar : ISimdWidth<double>
     public static double FusedMultiplyAdd(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Min(double a, double b) => Math.Min(a, b);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Max(double a, double b) => Math.Max(a, b);
+    public static double MinNative(double a, double b) => Math.Min(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double MaxNative(double a, double b) => Math.Max(a, b);
