@@ -74,14 +74,10 @@ public static class BenchCommand
         var sampler = new AccOdeSampler();
         var score = new ExactScore(target);
 
-        // Warm-up so the JIT's tiered compilation does not count against the measurement: tier-up happens
-        // in the background after the first calls, hence two rounds with a pause between.
-        for (int round = 0; round < 2; round++)
-        {
-            SamplerRunner.Stream(sampler, schedule, score, target, new SamplingOptions { Samples = 1024, Cancellation = cancellation }, (in FinishedBlock _) => { });
-            SamplerRunner.Stream(sampler, schedule, score, target, new SamplingOptions { Samples = 64, AccumulateLogDeterminant = true, Cancellation = cancellation }, (in FinishedBlock _) => { });
-            Thread.Sleep(300);
-        }
+        // Warm-up: the first calls compile the kernels (fully optimised at once: the app runs without tiered
+        // compilation) and touch fresh memory; neither should count against the measurement.
+        SamplerRunner.Stream(sampler, schedule, score, target, new SamplingOptions { Samples = 1024, Cancellation = cancellation }, (in FinishedBlock _) => { });
+        SamplerRunner.Stream(sampler, schedule, score, target, new SamplingOptions { Samples = 64, AccumulateLogDeterminant = true, Cancellation = cancellation }, (in FinishedBlock _) => { });
 
         double achieved = Throughput("acc-ode exact-score", sampler, schedule, score, target, size, logDeterminant: false, cancellation);
         if (ceilings is not null)
@@ -152,17 +148,17 @@ public static class BenchCommand
     private static double Throughput(string label, Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, BenchSize size, bool logDeterminant, CancellationToken cancellation)
     {
         (int n, int steps) = (size.Samples, size.Steps);
-        (double samplesPerSecond, double samplesPerCpuSecond, double busy) = Measure(sampler, schedule, score, target, n, logDeterminant, cancellation);
+        (double samplesPerSecond, double samplesPerCpuSecond, double busy, int runs) = Measure(sampler, schedule, score, target, n, logDeterminant, cancellation);
         double rate = samplesPerSecond * (steps - 1);
         double cpuRate = samplesPerCpuSecond * (steps - 1);
-        double seconds = n / samplesPerSecond;
-        double cpuSeconds = n / samplesPerCpuSecond;
+        double seconds = runs * n / samplesPerSecond;
+        double cpuSeconds = runs * n / samplesPerCpuSecond;
         double flopsPerStep = StepFlops(size.Dimension, size.Components) + (logDeterminant ? LogDeterminantFlops(size.Dimension, size.Components) : 0);
 
         // Wall-clock rates depend on what else the machine runs; the rate per CPU-second is what one core
         // delivers while this process has it (the runs are embarrassingly parallel over blocks).
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label} d={size.Dimension} K={size.Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s = {100 * rate * flopsPerStep / 1e9 / PeakGflops():F0} % of nominal peak ({seconds:F2} s wall); " +
+            $"{label} d={size.Dimension} K={size.Components} N={n} T={steps}: {rate:0.00e+00} sample-steps/s, {rate * flopsPerStep / 1e9:F1} GFLOP/s = {100 * rate * flopsPerStep / 1e9 / PeakGflops():F0} % of nominal peak ({runs} run{(runs == 1 ? "" : "s")}, {seconds:F2} s wall); " +
             $"per CPU-second {cpuRate:0.00e+00} sample-steps, {cpuRate * flopsPerStep / 1e9:F1} GFLOP ({cpuSeconds:F2} CPU s, {busy:F2} cores busy; {flopsPerStep:F0} flop per sample-step)"));
         return cpuRate * flopsPerStep / 1e9;
     }
@@ -279,7 +275,7 @@ public static class BenchCommand
                     SamplerRunner.Stream(sampler, schedule, score, target, new SamplingOptions { Samples = Math.Min(n, 512), Cancellation = cancellation }, (in FinishedBlock _) => { });
                 }
 
-                (double rate, double cpuRate, double busy) = Measure(sampler, schedule, score, target, n, logDeterminant: false, cancellation);
+                (double rate, double cpuRate, double busy, _) = Measure(sampler, schedule, score, target, n, logDeterminant: false, cancellation);
                 double rateSteps = rate * (steps - 1);
                 double gflops = rateSteps * flopsPerStep / 1e9;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -294,19 +290,32 @@ public static class BenchCommand
         }
     }
 
-    /// <summary>Samples per wall second, per CPU second, and cores busy, for one run of N samples.</summary>
-    private static (double Rate, double CpuRate, double Busy) Measure(Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, int n, bool logDeterminant, CancellationToken cancellation)
+    /// <summary>
+    /// Samples per wall second, per CPU second, and cores busy, over runs of N samples repeated until
+    /// <see cref="MinimumMeasuredSeconds"/> of wall time have passed (at least one run): a single run at the
+    /// small sizes takes ≈ 20 ms, short enough for a scheduler tick or the parallel loop's start to show.
+    /// </summary>
+    private static (double Rate, double CpuRate, double Busy, int Runs) Measure(Sampler sampler, NoiseSchedule schedule, IScore score, IDiffusedTarget target, int n, bool logDeterminant, CancellationToken cancellation)
     {
         var options = new SamplingOptions { Samples = n, Seed = 1, AccumulateLogDeterminant = logDeterminant, Cancellation = cancellation };
         var process = Process.GetCurrentProcess();
         TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        SamplerRunner.Stream(sampler, schedule, score, target, options, (in FinishedBlock _) => { });
+        long samples = 0;
+        do
+        {
+            SamplerRunner.Stream(sampler, schedule, score, target, options, (in FinishedBlock _) => { });
+            samples += n;
+        }
+        while (clock.Elapsed.TotalSeconds < MinimumMeasuredSeconds);
+
         double seconds = clock.Elapsed.TotalSeconds;
         process.Refresh();
         double cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-        return (n / seconds, n / cpuSeconds, cpuSeconds / seconds);
+        return (samples / seconds, samples / cpuSeconds, cpuSeconds / seconds, (int)(samples / n));
     }
+
+    private const double MinimumMeasuredSeconds = 0.5;
 
     private static void StreamingMemory(CancellationToken cancellation)
     {
