@@ -6,7 +6,7 @@ namespace Diffusion.Verify.Experiments.Commands;
 /// Vector operations one acc-ode sample-step issues (one row, two score evaluations of an isotropic mixture
 /// with d dimensions and K components), pass by pass as the kernels are written at the width in use (L lanes;
 /// B components per dot-product register block and C vectors per combination block: B = C = 2 below 512
-/// bits, 4 at 512; V = ⌊d/L⌋ whole vectors per row, t = d mod L scalar tail elements). Counted as the source
+/// bits, 4 at 512 (B = 2 there too when K &lt; 4); V = ⌊d/L⌋ whole vectors per row, t = d mod L scalar tail elements). Counted as the source
 /// writes them, one per load, store, arithmetic operation, compare, mask, rounding or shuffle — the
 /// convention of <see cref="InstructionMixPasses"/>, whose measured rates turn these counts into time.
 /// <list type="bullet">
@@ -82,10 +82,11 @@ public sealed record AccOdeInstructionModel(int Dimension, int Components, doubl
         int tail = d - (vectors * lanes);
 
         // Per row and evaluation.
-        int blocks = k / block;
-        int leftover = k % block;
-        double dotLoads = vectors * ((blocks * (block + 4.0)) + (leftover * 5.0)) / 4.0;
-        double normLoads = k < block ? vectors : 0;
+        int dotBlock = k < 4 ? 2 : block;
+        int blocks = k / dotBlock;
+        int leftover = k % dotBlock;
+        double dotLoads = vectors * ((blocks * (dotBlock + 4.0)) + (leftover * 5.0)) / 4.0;
+        double normLoads = k < dotBlock ? vectors : 0;
         double dotFmas = vectors * (k + 1.0);
         double sums = (k + 1.0) * perSum;
         double dots = dotLoads + normLoads + dotFmas + sums + (2.0 * tail * (k + 1));

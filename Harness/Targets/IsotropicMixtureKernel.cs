@@ -292,7 +292,9 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     public static void NormsAndDotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int rowStride, int componentStride, ref double norms)
     {
         ref double m = ref MemoryMarshal.GetReference(means);
-        int first = TWidth.WideRegisterBlocks ? 4 : 2;
+        // K = 2 or 3 at 512 bits take the 4 × 2 block too: x read once for the norms and two components
+        // rather than once per component and once more for the norms (same sequences, so the same bits).
+        int first = TWidth.WideRegisterBlocks && components >= 4 ? 4 : 2;
         if (components < first)
         {
             SquaredNorms4(ref x, d, ref norms);
@@ -300,7 +302,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             return;
         }
 
-        if (TWidth.WideRegisterBlocks)
+        if (first == 4)
         {
             DotsBlock4x4<WithNorms>(ref x, d, ref m, ref dots, rowStride, componentStride, ref norms);
         }
