@@ -288,7 +288,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// </summary>
     /// <param name="rowStride">dots[r·rowStride + k·componentStride] = x_r·μ_k; one of the two strides is 1.</param>
     /// <param name="componentStride">See <paramref name="rowStride"/>.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void NormsAndDotsWithRows4(ref double x, int d, ReadOnlySpan<double> means, int components, ref double dots, int rowStride, int componentStride, ref double norms)
     {
         ref double m = ref MemoryMarshal.GetReference(means);
@@ -311,7 +311,10 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
             DotsBlock4x2<WithNorms>(ref x, d, ref m, ref dots, rowStride, componentStride, ref norms);
         }
 
-        DotsWithRows4From(first, ref x, d, means, components, ref dots, rowStride, componentStride);
+        if (first < components)
+        {
+            DotsWithRows4From(first, ref x, d, means, components, ref dots, rowStride, componentStride);
+        }
     }
 
     /// <summary><see cref="DotsWithRows4"/> for components [k, K), with the same blocks from k on.</summary>
@@ -870,7 +873,7 @@ internal static class IsotropicMixtureKernel<TWidth, TVector>
     /// each load of μ_k feeds several FMAs. Every output coordinate is computed by exactly the sequence of
     /// the one-row kernel.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Combine4(ref double x, int d, ref double kappa, ref double coefficients, int componentStride, ReadOnlySpan<double> means, int components, ref double output)
     {
         int i = TWidth.WideRegisterBlocks
