@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using Diffusion.Verify.Randomness;
 using Diffusion.Verify.Schedules;
@@ -105,9 +106,8 @@ public static class SamplerRunner
             CancellationToken = options.Cancellation,
         };
 
-        Parallel.For(
-            0,
-            blocks,
+        Parallel.ForEach(
+            Partitioner.Create(Enumerable.Range(0, blocks), EnumerablePartitionerOptions.NoBuffering),
             parallel,
             () => new Worker(new SamplerBlock(schedule, score, options.Seed, blockSize, options.AccumulateLogDeterminant), options.KeepStart ? new double[blockSize * score.Dimension] : null),
             (b, _, worker) =>
