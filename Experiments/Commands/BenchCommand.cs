@@ -270,10 +270,8 @@ public static class BenchCommand
                 var score = new ExactScore(target);
                 double flopsPerStep = StepFlops(d, k);
                 int n = (int)Math.Clamp(2e10 / (flopsPerStep * (steps - 1)), 256, 1_000_000);
-                for (int round = 0; round < 2; round++)
-                {
-                    SamplerRunner.Stream(sampler, schedule, score, target, new SamplingOptions { Samples = Math.Min(n, 512), Cancellation = cancellation }, (in FinishedBlock _) => { });
-                }
+                // One warm-up run: compilation is at first call (no tiering), so a second round measured nothing new.
+                SamplerRunner.Stream(sampler, schedule, score, target, new SamplingOptions { Samples = Math.Min(n, 512), Cancellation = cancellation }, (in FinishedBlock _) => { });
 
                 (double rate, double cpuRate, double busy, _) = Measure(sampler, schedule, score, target, n, logDeterminant: false, cancellation);
                 double rateSteps = rate * (steps - 1);
