@@ -19,7 +19,9 @@ namespace Diffusion.Verify.Numerics.LinearAlgebra;
 /// Speed: a 4-row × 2-vector register block (8 accumulators; 16 ymm registers on AVX2 hold them with the
 /// operands) reads one broadcast of A and two vectors of B per 2 FMAs per row; k is cut into blocks of
 /// <see cref="DepthBlock"/> and columns into panels of <see cref="ColumnPanel"/> so that the B panel in use
-/// (256 × 64 doubles, 128 KiB) stays in L2 while every row block of A passes over it.
+/// (256 × 64 doubles, 128 KiB) stays in L2 while every row block of A passes over it. A panel's columns past its
+/// last 2-vector block take a 4 × 1-vector block, then four rows' scalar chains side by side; rows past the last
+/// 4-row block go one vector at a time.
 /// </para>
 /// </summary>
 public static class MatrixProduct
@@ -72,6 +74,31 @@ internal static class MatrixProduct<TWidth, TVector>
 {
     private const int Rows = 4;
 
+    /// <summary>
+    /// From this many rows of C on, the B panel in use is first copied to a contiguous buffer. Read in place, a
+    /// panel of a wide matrix spans DepthBlock rows a whole row stride apart (d = 1000: 256 pages of 4 KiB for
+    /// 128 KiB of data), so every pass of a register block over it missed the TLB: the d = 1000 product ran at a
+    /// quarter of the blocked LU's rate (which reads 64-row panels). Copying does not change the arithmetic.
+    /// </summary>
+    private const int PackFrom = 16;
+
+    [ThreadStatic]
+    private static double[]? t_panel;
+
+    /// <summary>B[depth × columns] (row stride ldb) into this thread's panel buffer, row stride columns.</summary>
+    private static ref double Pack(ref double b, int ldb, int depth, int columns)
+    {
+        double[] panel = t_panel ??= new double[MatrixProduct.DepthBlock * MatrixProduct.ColumnPanel];
+        ref double destination = ref MemoryMarshal.GetArrayDataReference(panel);
+        for (int p = 0; p < depth; p++)
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b, p * ldb), columns)
+                .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, p * columns), columns));
+        }
+
+        return ref destination;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd(ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc, int m, int n, int k, bool subtract)
     {
@@ -86,28 +113,58 @@ internal static class MatrixProduct<TWidth, TVector>
             for (int j0 = 0; j0 < n; j0 += MatrixProduct.ColumnPanel)
             {
                 int columns = Math.Min(MatrixProduct.ColumnPanel, n - j0);
-                int vectorColumns = columns - (columns % width);
+                ref double bPanel = ref Unsafe.Add(ref b0, (p0 * ldb) + j0);
+                int ldPanel = ldb;
+                if (m >= PackFrom)
+                {
+                    bPanel = ref Pack(ref bPanel, ldb, depth, columns);
+                    ldPanel = columns;
+                }
+
                 int i = 0;
                 for (; i + Rows <= m; i += Rows)
                 {
                     ref double ai = ref Unsafe.Add(ref a0, (i * lda) + p0);
-                    ref double bp = ref Unsafe.Add(ref b0, (p0 * ldb) + j0);
+                    ref double bp = ref bPanel;
                     ref double ci = ref Unsafe.Add(ref c0, (i * ldc) + j0);
                     int j = 0;
-                    for (; j < vectorColumns; j += width)
+                    if (TWidth.WideRegisterBlocks)
                     {
-                        Block(ref ai, lda, ref Unsafe.Add(ref bp, j), ldb, ref Unsafe.Add(ref ci, j), ldc, depth, sign);
+                        for (; j + (2 * width) <= columns; j += 2 * width)
+                        {
+                            WideBlock(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth, sign);
+                        }
                     }
 
-                    for (int r = 0; r < Rows; r++)
+                    for (; j + width <= columns; j += width)
                     {
-                        Edge(ref Unsafe.Add(ref ai, r * lda), ref bp, ldb, ref Unsafe.Add(ref ci, r * ldc), j, columns, depth, sign);
+                        Block(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth, sign);
+                    }
+
+                    if (j + TWidth.Lanes <= columns)
+                    {
+                        BlockOneVector(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth, sign);
+                        j += TWidth.Lanes;
+                    }
+
+                    for (; j < columns; j++)
+                    {
+                        EdgeColumn(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth, sign);
                     }
                 }
 
                 for (; i < m; i++)
                 {
-                    Edge(ref Unsafe.Add(ref a0, (i * lda) + p0), ref Unsafe.Add(ref b0, (p0 * ldb) + j0), ldb, ref Unsafe.Add(ref c0, (i * ldc) + j0), 0, columns, depth, sign);
+                    ref double ai = ref Unsafe.Add(ref a0, (i * lda) + p0);
+                    ref double bp = ref bPanel;
+                    ref double ci = ref Unsafe.Add(ref c0, (i * ldc) + j0);
+                    int j = 0;
+                    for (; j + TWidth.Lanes <= columns; j += TWidth.Lanes)
+                    {
+                        RowVector(ref ai, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), depth, sign);
+                    }
+
+                    Edge(ref ai, ref bp, ldPanel, ref ci, j, columns, depth, sign);
                 }
             }
         }
@@ -155,6 +212,137 @@ internal static class MatrixProduct<TWidth, TVector>
         TWidth.Store(s21, ref Unsafe.Add(ref c2, lanes));
         TWidth.Store(s30, ref c3);
         TWidth.Store(s31, ref Unsafe.Add(ref c3, lanes));
+    }
+
+    /// <summary>
+    /// C[4 × 4 vectors] ±= A[4 × depth] B[depth × 4 vectors] where 32 registers hold 16 accumulators: one
+    /// broadcast of A per 4 fused multiply-adds instead of 2, and 16 independent chains to cover the latency.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WideBlock(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth, double sign)
+    {
+        int l = TWidth.Lanes;
+        ref double c1 = ref Unsafe.Add(ref c, ldc);
+        ref double c2 = ref Unsafe.Add(ref c, 2 * ldc);
+        ref double c3 = ref Unsafe.Add(ref c, 3 * ldc);
+        TVector s00 = TWidth.Load(ref c), s01 = TWidth.Load(ref Unsafe.Add(ref c, l)), s02 = TWidth.Load(ref Unsafe.Add(ref c, 2 * l)), s03 = TWidth.Load(ref Unsafe.Add(ref c, 3 * l));
+        TVector s10 = TWidth.Load(ref c1), s11 = TWidth.Load(ref Unsafe.Add(ref c1, l)), s12 = TWidth.Load(ref Unsafe.Add(ref c1, 2 * l)), s13 = TWidth.Load(ref Unsafe.Add(ref c1, 3 * l));
+        TVector s20 = TWidth.Load(ref c2), s21 = TWidth.Load(ref Unsafe.Add(ref c2, l)), s22 = TWidth.Load(ref Unsafe.Add(ref c2, 2 * l)), s23 = TWidth.Load(ref Unsafe.Add(ref c2, 3 * l));
+        TVector s30 = TWidth.Load(ref c3), s31 = TWidth.Load(ref Unsafe.Add(ref c3, l)), s32 = TWidth.Load(ref Unsafe.Add(ref c3, 2 * l)), s33 = TWidth.Load(ref Unsafe.Add(ref c3, 3 * l));
+        ref double a1 = ref Unsafe.Add(ref a, lda);
+        ref double a2 = ref Unsafe.Add(ref a, 2 * lda);
+        ref double a3 = ref Unsafe.Add(ref a, 3 * lda);
+        for (int p = 0; p < depth; p++)
+        {
+            ref double bp = ref Unsafe.Add(ref b, p * ldb);
+            TVector b0 = TWidth.Load(ref bp);
+            TVector b1 = TWidth.Load(ref Unsafe.Add(ref bp, l));
+            TVector b2 = TWidth.Load(ref Unsafe.Add(ref bp, 2 * l));
+            TVector b3 = TWidth.Load(ref Unsafe.Add(ref bp, 3 * l));
+            TVector x = TWidth.Create(sign * Unsafe.Add(ref a, p));
+            s00 = TWidth.FusedMultiplyAdd(x, b0, s00);
+            s01 = TWidth.FusedMultiplyAdd(x, b1, s01);
+            s02 = TWidth.FusedMultiplyAdd(x, b2, s02);
+            s03 = TWidth.FusedMultiplyAdd(x, b3, s03);
+            x = TWidth.Create(sign * Unsafe.Add(ref a1, p));
+            s10 = TWidth.FusedMultiplyAdd(x, b0, s10);
+            s11 = TWidth.FusedMultiplyAdd(x, b1, s11);
+            s12 = TWidth.FusedMultiplyAdd(x, b2, s12);
+            s13 = TWidth.FusedMultiplyAdd(x, b3, s13);
+            x = TWidth.Create(sign * Unsafe.Add(ref a2, p));
+            s20 = TWidth.FusedMultiplyAdd(x, b0, s20);
+            s21 = TWidth.FusedMultiplyAdd(x, b1, s21);
+            s22 = TWidth.FusedMultiplyAdd(x, b2, s22);
+            s23 = TWidth.FusedMultiplyAdd(x, b3, s23);
+            x = TWidth.Create(sign * Unsafe.Add(ref a3, p));
+            s30 = TWidth.FusedMultiplyAdd(x, b0, s30);
+            s31 = TWidth.FusedMultiplyAdd(x, b1, s31);
+            s32 = TWidth.FusedMultiplyAdd(x, b2, s32);
+            s33 = TWidth.FusedMultiplyAdd(x, b3, s33);
+        }
+
+        TWidth.Store(s00, ref c);
+        TWidth.Store(s01, ref Unsafe.Add(ref c, l));
+        TWidth.Store(s02, ref Unsafe.Add(ref c, 2 * l));
+        TWidth.Store(s03, ref Unsafe.Add(ref c, 3 * l));
+        TWidth.Store(s10, ref c1);
+        TWidth.Store(s11, ref Unsafe.Add(ref c1, l));
+        TWidth.Store(s12, ref Unsafe.Add(ref c1, 2 * l));
+        TWidth.Store(s13, ref Unsafe.Add(ref c1, 3 * l));
+        TWidth.Store(s20, ref c2);
+        TWidth.Store(s21, ref Unsafe.Add(ref c2, l));
+        TWidth.Store(s22, ref Unsafe.Add(ref c2, 2 * l));
+        TWidth.Store(s23, ref Unsafe.Add(ref c2, 3 * l));
+        TWidth.Store(s30, ref c3);
+        TWidth.Store(s31, ref Unsafe.Add(ref c3, l));
+        TWidth.Store(s32, ref Unsafe.Add(ref c3, 2 * l));
+        TWidth.Store(s33, ref Unsafe.Add(ref c3, 3 * l));
+    }
+
+    /// <summary>C[4 × 1 vector] ±= A[4 × depth] B[depth × 1 vector]: the panel's last full vector of columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BlockOneVector(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth, double sign)
+    {
+        ref double c1 = ref Unsafe.Add(ref c, ldc);
+        ref double c2 = ref Unsafe.Add(ref c, 2 * ldc);
+        ref double c3 = ref Unsafe.Add(ref c, 3 * ldc);
+        TVector s0 = TWidth.Load(ref c), s1 = TWidth.Load(ref c1), s2 = TWidth.Load(ref c2), s3 = TWidth.Load(ref c3);
+        ref double a1 = ref Unsafe.Add(ref a, lda);
+        ref double a2 = ref Unsafe.Add(ref a, 2 * lda);
+        ref double a3 = ref Unsafe.Add(ref a, 3 * lda);
+        for (int p = 0; p < depth; p++)
+        {
+            TVector bv = TWidth.Load(ref Unsafe.Add(ref b, p * ldb));
+            s0 = TWidth.FusedMultiplyAdd(TWidth.Create(sign * Unsafe.Add(ref a, p)), bv, s0);
+            s1 = TWidth.FusedMultiplyAdd(TWidth.Create(sign * Unsafe.Add(ref a1, p)), bv, s1);
+            s2 = TWidth.FusedMultiplyAdd(TWidth.Create(sign * Unsafe.Add(ref a2, p)), bv, s2);
+            s3 = TWidth.FusedMultiplyAdd(TWidth.Create(sign * Unsafe.Add(ref a3, p)), bv, s3);
+        }
+
+        TWidth.Store(s0, ref c);
+        TWidth.Store(s1, ref c1);
+        TWidth.Store(s2, ref c2);
+        TWidth.Store(s3, ref c3);
+    }
+
+    /// <summary>
+    /// One column of a 4-row block, fewer than a vector's columns from the panel's end: four independent
+    /// chains, so each fused multiply-add's latency overlaps the other rows' (one chain at a time left the
+    /// core waiting on each: these columns cost as much as a third of a d = 1000 factorisation).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void EdgeColumn(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth, double sign)
+    {
+        ref double a1 = ref Unsafe.Add(ref a, lda);
+        ref double a2 = ref Unsafe.Add(ref a, 2 * lda);
+        ref double a3 = ref Unsafe.Add(ref a, 3 * lda);
+        double s0 = c, s1 = Unsafe.Add(ref c, ldc), s2 = Unsafe.Add(ref c, 2 * ldc), s3 = Unsafe.Add(ref c, 3 * ldc);
+        for (int p = 0; p < depth; p++)
+        {
+            double bp = Unsafe.Add(ref b, p * ldb);
+            s0 = Math.FusedMultiplyAdd(sign * Unsafe.Add(ref a, p), bp, s0);
+            s1 = Math.FusedMultiplyAdd(sign * Unsafe.Add(ref a1, p), bp, s1);
+            s2 = Math.FusedMultiplyAdd(sign * Unsafe.Add(ref a2, p), bp, s2);
+            s3 = Math.FusedMultiplyAdd(sign * Unsafe.Add(ref a3, p), bp, s3);
+        }
+
+        c = s0;
+        Unsafe.Add(ref c, ldc) = s1;
+        Unsafe.Add(ref c, 2 * ldc) = s2;
+        Unsafe.Add(ref c, 3 * ldc) = s3;
+    }
+
+    /// <summary>C[1 × 1 vector] ±= A[1 × depth] B[depth × 1 vector], for the rows below the last 4-row block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowVector(ref double a, ref double b, int ldb, ref double c, int depth, double sign)
+    {
+        TVector s = TWidth.Load(ref c);
+        for (int p = 0; p < depth; p++)
+        {
+            s = TWidth.FusedMultiplyAdd(TWidth.Create(sign * Unsafe.Add(ref a, p)), TWidth.Load(ref Unsafe.Add(ref b, p * ldb)), s);
+        }
+
+        TWidth.Store(s, ref c);
     }
 
     /// <summary>Columns [from, to) of one row, element by element, in the same fused chain.</summary>

@@ -14,6 +14,8 @@ public sealed class MatrixProductTests
     [InlineData(13, 70, 33, true)]
     [InlineData(66, 131, 300, false)]
     [InlineData(129, 67, 513, true)]
+    [InlineData(9, 74, 40, false)]
+    [InlineData(6, 12, 7, true)]
     public void ProductIsTheFusedChainBitForBit(int m, int n, int k, bool subtract)
     {
         var random = new Random(m * 1000 + n * 10 + k);
