@@ -26,13 +26,14 @@ public sealed class DdimSampler() : Sampler("ddim", order: 1, evaluationsPerStep
         double sigma = Math.Sqrt(schedule.OneMinusAlphaBar(t));
         double rootAlpha = Math.Sqrt(schedule.Alpha(t));
         double coefficient = EpsilonCoefficient(schedule, t);
+        block.EvaluateScore(block.State, alphaBar, block.ScoreAtState);
+
+        // After the score, at the same points: a target may reuse the evaluation it just made there.
         if (block.LogDeterminant is not null)
         {
             // J = I/√α_t + c ∇ε_t = ( I − c √α_t √(1−ᾱ_t) ∇s_t(Y_t) ) / √α_t
             StepLogDeterminant.AddIdentityPlusScaled(block, t, alphaBar, -coefficient * rootAlpha * sigma);
         }
-
-        block.EvaluateScore(block.State, alphaBar, block.ScoreAtState);
 
         // ε_t(Y_t) = −√(1−ᾱ_t) s_t(Y_t)
         Span<double> epsilon = block.Active(block.ScoreAtState);

@@ -10,13 +10,14 @@ public sealed class DdimTypeSampler() : Sampler("ddim-type", order: 1, evaluatio
         double alpha = block.Schedule.Alpha(t);
         double beta = block.Schedule.Beta(t);
         double alphaBar = block.Schedule.AlphaBar(t);
+        block.EvaluateScore(block.State, alphaBar, block.ScoreAtState);
+
+        // After the score, at the same points: a target may reuse the evaluation it just made there.
         if (block.LogDeterminant is not null)
         {
             // J = ( I + (1−α_t)/2 · ∇s_t(Y_t) ) / √α_t
             StepLogDeterminant.AddIdentityPlusScaled(block, t, alphaBar, beta / 2);
         }
-
-        block.EvaluateScore(block.State, alphaBar, block.ScoreAtState);
 
         // Y_{t−1} = ( Y_t + (1−α_t)/2 · s_t(Y_t) ) / √α_t
         Span<double> y = block.Active(block.State);

@@ -22,6 +22,11 @@ namespace Diffusion.Verify.Targets;
 /// and I + c∇s (symmetric) factorised by <see cref="SymmetricLogDeterminant"/> (Uᵀ D U, or the pivoting
 /// <see cref="DenseLu"/> when a pivot is not positive); the two-evaluation maps by <see cref="DenseLu"/>.
 /// </para>
+/// <para>
+/// Evaluation: a block's rotations Q_kᵀ(x − √ᾱ μ_k) and −Q_k z_k are matrix products over all its rows, and the
+/// result is kept per thread (<see cref="GeneralMixtureRows"/>, the last two blocks) for the single-point
+/// Jacobian, truncation and log-density calls that the ln|det| paths make at the same rows and level.
+/// </para>
 /// </summary>
 public sealed class GeneralMixture : IDiffusedTarget
 {
@@ -33,6 +38,7 @@ public sealed class GeneralMixture : IDiffusedTarget
     private readonly double[] _means;
     private readonly double[] _eigenvalues;
     private readonly double[]?[] _eigenvectors;
+    private readonly double[]?[] _eigenvectorsTransposed;
     private readonly double[] _meansInEigenbasis;
     private readonly string? _description;
 
@@ -47,12 +53,14 @@ public sealed class GeneralMixture : IDiffusedTarget
         _means = new double[k * d];
         _eigenvalues = new double[k * d];
         _eigenvectors = new double[]?[k];
+        _eigenvectorsTransposed = new double[]?[k];
         _meansInEigenbasis = new double[k * d];
         for (int c = 0; c < k; c++)
         {
             means[c].CopyTo(_means.AsSpan(c * d, d));
             eigenvalues[c].CopyTo(_eigenvalues.AsSpan(c * d, d));
             _eigenvectors[c] = eigenvectors[c];
+            _eigenvectorsTransposed[c] = eigenvectors[c] is { } frame ? Transposed(frame, d) : null;
             Span<double> m = _meansInEigenbasis.AsSpan(c * d, d);
             if (eigenvectors[c] is { } q)
             {
@@ -214,57 +222,44 @@ public sealed class GeneralMixture : IDiffusedTarget
         return sigma;
     }
 
-    /// <summary>
-    /// Per call: K log-normalisers, K logits, K·d inverse diffused eigenvalues; per row (reused): K·d
-    /// whitened residuals z_k and one d-vector for x − √ᾱ μ_k.
-    /// </summary>
-    public int ScratchLength(int rows) => 2 * Components + (2 * Components + 1) * Dimension;
+    /// <summary>None: a block's evaluations stay in per-thread storage, for the single-point calls that follow (<see cref="GeneralMixtureRows"/>).</summary>
+    public int ScratchLength(int rows) => 0;
 
     public double LogDensity(ReadOnlySpan<double> x, double alphaBar)
     {
-        double[] rented = ArrayPool<double>.Shared.Rent(ScratchLength(1));
-        try
-        {
-            Span<double> scratch = rented.AsSpan(0, ScratchLength(1));
-            Layout(scratch, out _, out Span<double> logits, out _, out Span<double> z, out Span<double> residual);
-            LevelConstants level = LevelAt(alphaBar);
-            Logits(x, Math.Sqrt(alphaBar), level.LogNormalisers, level.Inverse, logits, z, residual);
-            return Elementary.LogSumExp(logits);
-        }
-        finally
-        {
-            ArrayPool<double>.Shared.Return(rented);
-        }
+        GeneralMixtureRows rows = RowsAt(x, alphaBar, out int row);
+        return rows.LogDensity[row];
     }
 
     public void ScoreBlock(ReadOnlySpan<double> x, int rows, double alphaBar, Span<double> score, Span<double> scratch, Span<double> logDensity = default)
     {
         int d = Dimension;
-        Layout(scratch, out Span<double> logNormalisers, out Span<double> logits, out Span<double> inverse, out Span<double> z, out Span<double> residual);
-        PrepareLevel(alphaBar, logNormalisers, inverse);
-        double rootAlphaBar = Math.Sqrt(alphaBar);
+        int k = Components;
+        // Two blocks kept: a two-evaluation step scores the state, then the intermediate points, and only then
+        // asks for the Jacobians at both.
+        GeneralMixtureRows[] blocks = t_blocks ??= [new GeneralMixtureRows(), new GeneralMixtureRows()];
+        GeneralMixtureRows evaluation = blocks[t_nextBlock];
+        t_nextBlock ^= 1;
+        Evaluate(x, rows, alphaBar, evaluation);
         for (int r = 0; r < rows; r++)
         {
-            ReadOnlySpan<double> xr = x.Slice(r * d, d);
-            Span<double> sr = score.Slice(r * d, d);
-            Logits(xr, rootAlphaBar, logNormalisers, inverse, logits, z, residual);
-            double logNormaliser = Softmax(logits);
             if (!logDensity.IsEmpty)
             {
-                logDensity[r] = logNormaliser;
+                logDensity[r] = evaluation.LogDensity[r];
             }
 
-            // s = −Σ_k w_k Q_k z_k
+            // s = Σ_k w_k g_k
+            Span<double> sr = score.Slice(r * d, d);
             sr.Clear();
-            for (int c = 0; c < Components; c++)
+            for (int c = 0; c < k; c++)
             {
-                double w = logits[c];
+                double w = evaluation.Weights[(r * k) + c];
                 if (w == 0)
                 {
                     continue;
                 }
 
-                AddRotated(c, z.Slice(c * d, d), -w, sr);
+                TensorPrimitives.MultiplyAdd(evaluation.ComponentScores.AsSpan(((r * k) + c) * d, d), w, sr, sr);
             }
         }
     }
@@ -273,26 +268,21 @@ public sealed class GeneralMixture : IDiffusedTarget
     {
         int d = Dimension;
         int k = Components;
-        int scratchLength = ScratchLength(1);
-        double[] rented = ArrayPool<double>.Shared.Rent(scratchLength + k * d + d);
+        GeneralMixtureRows evaluation = RowsAt(x, alphaBar, out int row);
+        ReadOnlySpan<double> w = evaluation.Weights.AsSpan(row * k, k);
+        LevelConstants level = LevelAt(alphaBar);
+        double[] rented = ArrayPool<double>.Shared.Rent(k * d + d);
         try
         {
-            Span<double> all = rented.AsSpan(0, scratchLength + k * d + d);
-            Layout(all[..scratchLength], out _, out Span<double> w, out _, out Span<double> z, out Span<double> residual);
-            Span<double> g = all.Slice(scratchLength, k * d);
-            Span<double> s = all.Slice(scratchLength + k * d, d);
-            LevelConstants level = LevelAt(alphaBar);
-            Logits(x, Math.Sqrt(alphaBar), level.LogNormalisers, level.Inverse, w, z, residual);
-            Softmax(w);
+            Span<double> g = rented.AsSpan(0, k * d);
+            Span<double> s = rented.AsSpan(k * d, d);
 
-            // g_k = −Q_k z_k, s = Σ_k w_k g_k
-            g.Clear();
+            // g_k = −Q_k z_k (from the evaluation), s = Σ_k w_k g_k
+            evaluation.ComponentScores.AsSpan(row * k * d, k * d).CopyTo(g);
             s.Clear();
             for (int c = 0; c < k; c++)
             {
-                Span<double> gc = g.Slice(c * d, d);
-                AddRotated(c, z.Slice(c * d, d), -1.0, gc);
-                TensorPrimitives.MultiplyAdd(gc, w[c], s, s);
+                TensorPrimitives.MultiplyAdd(g.Slice(c * d, d), w[c], s, s);
             }
 
             // ∇s = Σ_k w_k [ (g_k − s)(g_k − s)ᵀ − Q_k diag(1/c_k) Q_kᵀ ], one row at a time over all components
@@ -308,8 +298,8 @@ public sealed class GeneralMixture : IDiffusedTarget
 
             for (int i = 0; i < d; i++)
             {
-                Span<double> row = jacobian.Slice(i * d, d);
-                row.Clear();
+                Span<double> jacobianRow = jacobian.Slice(i * d, d);
+                jacobianRow.Clear();
                 for (int c = 0; c < k; c++)
                 {
                     double wc = w[c];
@@ -319,14 +309,14 @@ public sealed class GeneralMixture : IDiffusedTarget
                     }
 
                     ReadOnlySpan<double> gc = g.Slice(c * d, d);
-                    TensorPrimitives.MultiplyAdd(gc, wc * gc[i], row, row);
+                    TensorPrimitives.MultiplyAdd(gc, wc * gc[i], jacobianRow, jacobianRow);
                     if (_eigenvectors[c] is null)
                     {
-                        row[i] -= wc * level.Inverse[(c * d) + i];
+                        jacobianRow[i] -= wc * level.Inverse[(c * d) + i];
                     }
                     else
                     {
-                        TensorPrimitives.MultiplyAdd(level.Precision(this, c).Slice(i * d, d), -wc, row, row);
+                        TensorPrimitives.MultiplyAdd(level.Precision(this, c).Slice(i * d, d), -wc, jacobianRow, jacobianRow);
                     }
                 }
             }
@@ -424,69 +414,60 @@ public sealed class GeneralMixture : IDiffusedTarget
     {
         int k = Components;
         int d = Dimension;
-        int scratchLength = ScratchLength(1);
-        double[] rented = ArrayPool<double>.Shared.Rent(scratchLength + k);
-        try
+        GeneralMixtureRows evaluation = RowsAt(x, alphaBar, out int row);
+        ReadOnlySpan<double> w = evaluation.Weights.AsSpan(row * k, k);
+        ReadOnlySpan<double> z = evaluation.Whitened.AsSpan(row * k * d, k * d);
+        level = LevelAt(alphaBar);
+        component = 0;
+        int nonZero = 0;
+        for (int c = 0; c < k; c++)
         {
-            Layout(rented.AsSpan(0, scratchLength), out _, out Span<double> w, out _, out Span<double> z, out Span<double> residualVector);
-            Span<double> norms = rented.AsSpan(scratchLength, k);
-            level = LevelAt(alphaBar);
-            Logits(x, Math.Sqrt(alphaBar), level.LogNormalisers, level.Inverse, w, z, residualVector);
-            Softmax(w);
-            component = 0;
-            int nonZero = 0;
-            for (int c = 0; c < k; c++)
+            nonZero += w[c] != 0 ? 1 : 0;
+            if (w[c] > w[component])
             {
-                nonZero += w[c] != 0 ? 1 : 0;
-                if (w[c] > w[component])
-                {
-                    component = c;
-                }
+                component = c;
             }
-
-            residual = 0;
-            if (!(w[component] > 0))
-            {
-                return false;
-            }
-
-            if (nonZero == 1)
-            {
-                return true;
-            }
-
-            for (int c = 0; c < k; c++)
-            {
-                norms[c] = w[c] == 0 ? 0 : TensorPrimitives.Norm<double>(z.Slice(c * d, d));
-            }
-
-            double[] traces = level.Traces;
-            for (int l = 0; l < k; l++)
-            {
-                if (w[l] == 0)
-                {
-                    continue;
-                }
-
-                double distance = 0;
-                for (int m = 0; m < k; m++)
-                {
-                    distance += m == l ? 0 : w[m] * (norms[l] + norms[m]);
-                }
-
-                residual += w[l] * distance * distance;
-                if (l != component)
-                {
-                    residual += w[l] * (traces[l] + traces[component]);
-                }
-            }
-
-            return double.IsFinite(residual);
         }
-        finally
+
+        residual = 0;
+        if (!(w[component] > 0))
         {
-            ArrayPool<double>.Shared.Return(rented);
+            return false;
         }
+
+        if (nonZero == 1)
+        {
+            return true;
+        }
+
+        Span<double> norms = k <= 64 ? stackalloc double[k] : new double[k];
+        for (int c = 0; c < k; c++)
+        {
+            norms[c] = w[c] == 0 ? 0 : TensorPrimitives.Norm<double>(z.Slice(c * d, d));
+        }
+
+        double[] traces = level.Traces;
+        for (int l = 0; l < k; l++)
+        {
+            if (w[l] == 0)
+            {
+                continue;
+            }
+
+            double distance = 0;
+            for (int m = 0; m < k; m++)
+            {
+                distance += m == l ? 0 : w[m] * (norms[l] + norms[m]);
+            }
+
+            residual += w[l] * distance * distance;
+            if (l != component)
+            {
+                residual += w[l] * (traces[l] + traces[component]);
+            }
+        }
+
+        return double.IsFinite(residual);
     }
 
     /// <summary>X_0 = μ_k + Q_k diag(√λ_k) Z, component and Z from the data stream of (seed, sampleIndex).</summary>
@@ -535,18 +516,7 @@ public sealed class GeneralMixture : IDiffusedTarget
         }
     }
 
-    private void Layout(Span<double> scratch, out Span<double> logNormalisers, out Span<double> logits, out Span<double> inverse, out Span<double> z, out Span<double> residual)
-    {
-        int k = Components;
-        int d = Dimension;
-        logNormalisers = scratch[..k];
-        logits = scratch.Slice(k, k);
-        inverse = scratch.Slice(2 * k, k * d);
-        z = scratch.Slice(2 * k + k * d, k * d);
-        residual = scratch.Slice(2 * k + 2 * k * d, d);
-    }
-
-    /// <summary>1/c_kj with c_kj = ᾱ λ_kj + 1 − ᾱ, and ln π_k − ½ Σ_j ln(2π c_kj): once per call, shared by all rows.</summary>
+    /// <summary>1/c_kj with c_kj = ᾱ λ_kj + 1 − ᾱ, and ln π_k − ½ Σ_j ln(2π c_kj): once per level (<see cref="LevelAt"/>), shared by all rows.</summary>
     private void PrepareLevel(double alphaBar, Span<double> logNormalisers, Span<double> inverse)
     {
         int d = Dimension;
@@ -568,46 +538,146 @@ public sealed class GeneralMixture : IDiffusedTarget
         }
     }
 
-    /// <summary>Fills logits with ln π_k + ln N(x; √ᾱ μ_k, C_k) and z_k with C_k's whitened residual (in the eigenbasis).</summary>
-    private void Logits(ReadOnlySpan<double> x, double rootAlphaBar, ReadOnlySpan<double> logNormalisers, ReadOnlySpan<double> inverse, Span<double> logits, Span<double> z, Span<double> residual)
+    /// <summary>
+    /// The evaluation at exactly (x, ᾱ): from this thread's last two score blocks when x is one of their rows, else
+    /// from its last single point, else computed as a block of one row (the same operations per row, so the
+    /// same bits as in a block).
+    /// </summary>
+    private GeneralMixtureRows RowsAt(ReadOnlySpan<double> x, double alphaBar, out int row)
+    {
+        if (t_blocks is { } blocks)
+        {
+            foreach (GeneralMixtureRows block in blocks)
+            {
+                if ((row = block.Find(this, x, alphaBar)) >= 0)
+                {
+                    return block;
+                }
+            }
+        }
+
+        GeneralMixtureRows single = t_single ??= new GeneralMixtureRows();
+        if ((row = single.Find(this, x, alphaBar)) < 0)
+        {
+            Evaluate(x, 1, alphaBar, single);
+            row = 0;
+        }
+
+        return single;
+    }
+
+    /// <summary>
+    /// Per row r and component k: the residual x_r − √ᾱ μ_k (formed before rotating, so that a point near a
+    /// distant mean does not lose it to cancellation between Qᵀx and √ᾱ Qᵀμ), y = Q_kᵀ(x_r − √ᾱ μ_k) for all rows
+    /// by one <see cref="MatrixProduct"/>, z_k = y / c_k, the logit ln π_k + ln N_k = ln π_k − ½ Σ ln(2π c_kj) − ½ yᵀz,
+    /// then the weights by a stable softmax (ln q its log-sum-exp) and g_k = −Q_k z_k by a second product. Each
+    /// element of the products is one fused chain in a fixed order, so a row's values do not depend on the
+    /// block it came in, the vector width or the thread.
+    /// </summary>
+    private void Evaluate(ReadOnlySpan<double> x, int rows, double alphaBar, GeneralMixtureRows into)
     {
         int d = Dimension;
-        for (int c = 0; c < Components; c++)
+        int k = Components;
+        into.Begin(this, x, rows, alphaBar);
+        LevelConstants level = LevelAt(alphaBar);
+        double rootAlphaBar = Math.Sqrt(alphaBar);
+        double[] weights = into.Weights;
+        Span<double> residuals = into.Residuals.AsSpan(0, rows * d);
+        Span<double> whitened = into.Whitened.AsSpan(0, rows * k * d);
+        Span<double> scores = into.ComponentScores.AsSpan(0, rows * k * d);
+        for (int c = 0; c < k; c++)
         {
-            Span<double> zc = z.Slice(c * d, d);
+            ReadOnlySpan<double> mean = Mean(c);
+            for (int r = 0; r < rows; r++)
+            {
+                TensorPrimitives.MultiplyAdd(mean, -rootAlphaBar, x.Slice(r * d, d), residuals.Slice(r * d, d));
+            }
 
-            // The difference x − √ᾱ μ_k is formed before rotating so that a point near a distant mean
-            // does not lose its residual to cancellation between Qᵀx and √ᾱ Qᵀμ.
-            TensorPrimitives.MultiplyAdd(Mean(c), -rootAlphaBar, x, residual);
+            Span<double> zc = whitened[(c * d)..];
             if (_eigenvectors[c] is { } q)
             {
-                // y = Qᵀ r = Σ_i r_i Q[i, :]
-                zc.Clear();
-                for (int i = 0; i < d; i++)
+                // Y = R Q (row r: y = Qᵀ r)
+                for (int r = 0; r < rows; r++)
                 {
-                    if (residual[i] != 0)
-                    {
-                        TensorPrimitives.MultiplyAdd(q.AsSpan(i * d, d), residual[i], zc, zc);
-                    }
+                    zc.Slice(r * k * d, d).Clear();
                 }
+
+                MatrixProduct.MultiplyAdd(residuals, d, q, d, zc, k * d, rows, d, d, subtract: false);
             }
             else
             {
-                residual.CopyTo(zc);
+                for (int r = 0; r < rows; r++)
+                {
+                    residuals.Slice(r * d, d).CopyTo(zc.Slice(r * k * d, d));
+                }
             }
 
-            ReadOnlySpan<double> inv = inverse.Slice(c * d, d);
-            double quadratic = 0;
+            ReadOnlySpan<double> inv = level.Inverse.AsSpan(c * d, d);
+            for (int r = 0; r < rows; r++)
+            {
+                Span<double> z = zc.Slice(r * k * d, d);
+                double quadratic = 0;
+                for (int j = 0; j < d; j++)
+                {
+                    double y = z[j];
+                    double zj = y * inv[j];
+                    quadratic += y * zj;
+                    z[j] = zj;
+                }
+
+                weights[(r * k) + c] = level.LogNormalisers[c] - 0.5 * quadratic;
+            }
+
+            // G = −Z Qᵀ (row r: g_k = −Q_k z_k)
+            Span<double> gc = scores[(c * d)..];
+            for (int r = 0; r < rows; r++)
+            {
+                Span<double> g = gc.Slice(r * k * d, d);
+                if (_eigenvectorsTransposed[c] is null)
+                {
+                    TensorPrimitives.Negate(zc.Slice(r * k * d, d), g);
+                }
+                else
+                {
+                    g.Clear();
+                }
+            }
+
+            if (_eigenvectorsTransposed[c] is { } qt)
+            {
+                MatrixProduct.MultiplyAdd(zc, k * d, qt, d, gc, k * d, rows, d, d, subtract: true);
+            }
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            into.LogDensity[r] = Softmax(weights.AsSpan(r * k, k));
+        }
+
+        into.Complete(this);
+    }
+
+    [ThreadStatic]
+    private static GeneralMixtureRows[]? t_blocks;
+
+    [ThreadStatic]
+    private static int t_nextBlock;
+
+    [ThreadStatic]
+    private static GeneralMixtureRows? t_single;
+
+    private static double[] Transposed(double[] matrix, int d)
+    {
+        var transposed = new double[d * d];
+        for (int i = 0; i < d; i++)
+        {
             for (int j = 0; j < d; j++)
             {
-                double y = zc[j];
-                double zj = y * inv[j];
-                quadratic += y * zj;
-                zc[j] = zj;
+                transposed[(j * d) + i] = matrix[(i * d) + j];
             }
-
-            logits[c] = logNormalisers[c] - 0.5 * quadratic;
         }
+
+        return transposed;
     }
 
     /// <summary>destination += factor · Q_k v (v itself for a diagonal component).</summary>
