@@ -264,7 +264,10 @@ public sealed class GeneralMixture : IDiffusedTarget
         }
     }
 
-    public void Jacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian)
+    public void Jacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian) => FillJacobian(x, alphaBar, jacobian, upperOnly: false);
+
+    /// <summary>∇s at x, or (<paramref name="upperOnly"/>) only its upper triangle with the diagonal, the same bits there.</summary>
+    private void FillJacobian(ReadOnlySpan<double> x, double alphaBar, Span<double> jacobian, bool upperOnly)
     {
         int d = Dimension;
         int k = Components;
@@ -298,7 +301,8 @@ public sealed class GeneralMixture : IDiffusedTarget
 
             for (int i = 0; i < d; i++)
             {
-                Span<double> jacobianRow = jacobian.Slice(i * d, d);
+                int from = upperOnly ? i : 0;
+                Span<double> jacobianRow = jacobian.Slice((i * d) + from, d - from);
                 jacobianRow.Clear();
                 for (int c = 0; c < k; c++)
                 {
@@ -308,15 +312,15 @@ public sealed class GeneralMixture : IDiffusedTarget
                         continue;
                     }
 
-                    ReadOnlySpan<double> gc = g.Slice(c * d, d);
-                    TensorPrimitives.MultiplyAdd(gc, wc * gc[i], jacobianRow, jacobianRow);
+                    ReadOnlySpan<double> gc = g.Slice((c * d) + from, d - from);
+                    TensorPrimitives.MultiplyAdd(gc, wc * g[(c * d) + i], jacobianRow, jacobianRow);
                     if (_eigenvectors[c] is null)
                     {
-                        jacobianRow[i] -= wc * level.Inverse[(c * d) + i];
+                        jacobianRow[i - from] -= wc * level.Inverse[(c * d) + i];
                     }
                     else
                     {
-                        TensorPrimitives.MultiplyAdd(level.Precision(this, c).Slice(i * d, d), -wc, jacobianRow, jacobianRow);
+                        TensorPrimitives.MultiplyAdd(level.Precision(this, c).Slice((i * d) + from, d - from), -wc, jacobianRow, jacobianRow);
                     }
                 }
             }
@@ -360,17 +364,36 @@ public sealed class GeneralMixture : IDiffusedTarget
         double[] rented = ArrayPool<double>.Shared.Rent(d * d);
         try
         {
+            // I + c∇s is symmetric (∇s is the Hessian of ln p): Uᵀ D U in half LU's work when it is positive
+            // definite, which reads the upper triangle alone, so only that is formed.
             Span<double> m = rented.AsSpan(0, d * d);
-            Jacobian(x, alphaBar, m);
+            FillJacobian(x, alphaBar, m, upperOnly: true);
+            for (int i = 0; i < d; i++)
+            {
+                Span<double> row = m.Slice((i * d) + i, d - i);
+                TensorPrimitives.Multiply(row, scale, row);
+                row[0] += 1.0;
+            }
+
+            if (SymmetricLogDeterminant.TryPositivePivots(m, d, out double logDet))
+            {
+                return logDet;
+            }
+
+            // Otherwise the pivoting LU, of the whole matrix with its upper triangle the lower one's mirror (as
+            // SymmetricLogDeterminant hands it over).
+            FillJacobian(x, alphaBar, m, upperOnly: false);
             TensorPrimitives.Multiply(m, scale, m);
             for (int i = 0; i < d; i++)
             {
-                m[i * d + i] += 1.0;
+                m[(i * d) + i] += 1.0;
+                for (int j = 0; j < i; j++)
+                {
+                    m[(j * d) + i] = m[(i * d) + j];
+                }
             }
 
-            // I + c∇s is symmetric (∇s is the Hessian of ln p): Uᵀ D U in half LU's work when it is positive
-            // definite, the pivoting LU otherwise.
-            return SymmetricLogDeterminant.LogAbsDeterminant(m, d);
+            return DenseLu.LogAbsDeterminant(m, d);
         }
         finally
         {
@@ -738,8 +761,7 @@ public sealed class GeneralMixture : IDiffusedTarget
         public bool[] PrecisionValid { get; } = new bool[components];
 
         /// <summary>
-        /// P_k = Q_k (diag(1/c_k) Q_kᵀ): the right factor scaled and transposed in O(d²) (in tiles, so that
-        /// the strided side stays in cache), then the lower block triangle by <see cref="MatrixProduct"/>
+        /// P_k = Q_k (diag(1/c_k) Q_kᵀ): the right factor scaled from the stored Q_kᵀ in O(d²), then the lower block triangle by <see cref="MatrixProduct"/>
         /// (register-blocked, d³/2 multiply-adds; once per level and component, shared by all rows of the level)
         /// and the rest mirrored, so P_k is exactly symmetric.
         /// </summary>
@@ -754,21 +776,16 @@ public sealed class GeneralMixture : IDiffusedTarget
             }
 
             double[] q = mixture._eigenvectors[c]!;
+            double[] qt = mixture._eigenvectorsTransposed[c]!;
             ReadOnlySpan<double> inv = Inverse.AsSpan(c * d, d);
             _scaledTranspose ??= new double[d * d];
             Span<double> right = _scaledTranspose;
-            for (int l0 = 0; l0 < d; l0 += tile)
+
+            // diag(1/c_k) Q_kᵀ row by row from the stored transpose (contiguous; the strided transpose had cost a
+            // quarter as much as the product below at d = 1000)
+            for (int j = 0; j < d; j++)
             {
-                for (int j0 = 0; j0 < d; j0 += tile)
-                {
-                    for (int l = l0; l < Math.Min(d, l0 + tile); l++)
-                    {
-                        for (int j = j0; j < Math.Min(d, j0 + tile); j++)
-                        {
-                            right[(j * d) + l] = inv[j] * q[(l * d) + j];
-                        }
-                    }
-                }
+                TensorPrimitives.Multiply(qt.AsSpan(j * d, d), inv[j], right.Slice(j * d, d));
             }
 
             matrix.Clear();
@@ -778,11 +795,18 @@ public sealed class GeneralMixture : IDiffusedTarget
                 MatrixProduct.MultiplyAdd(q.AsSpan(i0 * d), d, right, d, matrix[(i0 * d)..], d, rows, i0 + rows, d, subtract: false);
             }
 
-            for (int i = 0; i < d; i++)
+            // The upper triangle mirrors the lower, tile by tile so that the strided side stays in cache.
+            for (int i0 = 0; i0 < d; i0 += tile)
             {
-                for (int l = i + 1; l < d; l++)
+                for (int l0 = i0; l0 < d; l0 += tile)
                 {
-                    matrix[(i * d) + l] = matrix[(l * d) + i];
+                    for (int i = i0; i < Math.Min(d, i0 + tile); i++)
+                    {
+                        for (int l = Math.Max(l0, i + 1); l < Math.Min(d, l0 + tile); l++)
+                        {
+                            matrix[(i * d) + l] = matrix[(l * d) + i];
+                        }
+                    }
                 }
             }
 

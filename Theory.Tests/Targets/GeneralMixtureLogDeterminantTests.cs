@@ -1,4 +1,5 @@
 using Diffusion.Verify.Numerics;
+using Diffusion.Verify.Numerics.LinearAlgebra;
 using Diffusion.Verify.Samplers;
 using Diffusion.Verify.Schedules;
 using Diffusion.Verify.Scores;
@@ -65,6 +66,53 @@ public sealed class GeneralMixtureLogDeterminantTests(ITestOutputHelper output)
         output.WriteLine($"ln|det(I + c∇s)| eigenbasis/dense vs dense LU: {worst:E2}");
         Assert.True(single > 0);
         Assert.True(worst < 1e-10, $"{worst:E3}");
+    }
+
+    /// <summary>
+    /// Where several components carry weight the dense path forms only the upper triangle of I + c∇s for the
+    /// symmetric factorisation, and the whole matrix again for the pivoting LU when a pivot is not positive:
+    /// bit for bit what <see cref="SymmetricLogDeterminant"/> gives for the whole I + c∇s, on both branches
+    /// (c = 0.05 keeps I + c∇s positive definite here, c = 3 does not; both must occur).
+    /// </summary>
+    [Fact]
+    public void DenseDeterminantIsTheSymmetricFactorisationOfTheWholeMatrix()
+    {
+        GeneralMixture mixture = Separated();
+        int d = mixture.Dimension;
+        var draws = new Draws(31, 61);
+        var matrix = new double[d * d];
+        int positive = 0;
+        int indefinite = 0;
+        foreach (double alphaBar in new[] { 0.003, 0.001 })
+        {
+            for (int p = 0; p < 6; p++)
+            {
+                double[] x = draws.Normals(d);
+                foreach (double scale in new[] { 0.05, 3.0 })
+                {
+                    mixture.Jacobian(x, alphaBar, matrix);
+                    for (int i = 0; i < d * d; i++)
+                    {
+                        matrix[i] *= scale;
+                    }
+
+                    for (int i = 0; i < d; i++)
+                    {
+                        matrix[(i * d) + i] += 1;
+                    }
+
+                    double[] copy = (double[])matrix.Clone();
+                    bool definite = SymmetricLogDeterminant.TryPositivePivots(copy, d, out _);
+                    positive += definite ? 1 : 0;
+                    indefinite += definite ? 0 : 1;
+                    double expected = SymmetricLogDeterminant.LogAbsDeterminant(matrix, d);
+                    double value = mixture.LogAbsDetIdentityPlusScaledJacobian(x, alphaBar, scale);
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(value));
+                }
+            }
+        }
+
+        Assert.True(positive > 0 && indefinite > 0, $"{positive} positive definite, {indefinite} not");
     }
 
     public static TheoryData<string, string> SamplerCases()

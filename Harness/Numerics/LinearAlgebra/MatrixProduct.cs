@@ -75,12 +75,15 @@ internal static class MatrixProduct<TWidth, TVector>
     private const int Rows = 4;
 
     /// <summary>
-    /// From this many rows of C on, the B panel in use is first copied to a contiguous buffer. Read in place, a
-    /// panel of a wide matrix spans DepthBlock rows a whole row stride apart (d = 1000: 256 pages of 4 KiB for
-    /// 128 KiB of data), so every pass of a register block over it missed the TLB: the d = 1000 product ran at a
-    /// quarter of the blocked LU's rate (which reads 64-row panels). Copying does not change the arithmetic.
+    /// From this many rows of C and more than <see cref="PackDepthAbove"/> rows of B on, the B panel in use is
+    /// first copied to a contiguous buffer. Read in place, a panel of a wide matrix spans its depth's rows a whole
+    /// row stride apart (d = 1000: 256 pages of 4 KiB for 128 KiB of data), so every pass of a register block over
+    /// it missed the TLB. Copying does not change the arithmetic; shallow panels (the symmetric factorisation's
+    /// 32-row ones) span few pages and are read in place.
     /// </summary>
     private const int PackFrom = 16;
+
+    private const int PackDepthAbove = 32;
 
     [ThreadStatic]
     private static double[]? t_panel;
@@ -115,7 +118,7 @@ internal static class MatrixProduct<TWidth, TVector>
                 int columns = Math.Min(MatrixProduct.ColumnPanel, n - j0);
                 ref double bPanel = ref Unsafe.Add(ref b0, (p0 * ldb) + j0);
                 int ldPanel = ldb;
-                if (m >= PackFrom)
+                if (m >= PackFrom && depth > PackDepthAbove)
                 {
                     bPanel = ref Pack(ref bPanel, ldb, depth, columns);
                     ldPanel = columns;
