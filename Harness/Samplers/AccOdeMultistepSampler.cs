@@ -12,6 +12,9 @@ namespace Diffusion.Verify.Samplers;
 /// </summary>
 public sealed class AccOdeMultistepSampler() : Sampler("acc-ode-ms", order: 2, evaluationsPerStep: 1, isStochastic: false)
 {
+    /// <summary>The dense tangent map and the previous step's product (<see cref="TangentMaps"/>).</summary>
+    public override int DenseMatricesPerRow => 2;
+
     /// <summary>
     /// √ᾱ_{t−1} K_t / (ᾱ_t − ᾱ_{t+1}), the weight of ε_{t+1} − ε_t, with
     /// K_t = ᾱ_t √(1−ᾱ_{t−1})/√ᾱ_{t−1} + arcsin √ᾱ_{t−1} − ᾱ_t √(1−ᾱ_t)/√ᾱ_t − arcsin √ᾱ_t.

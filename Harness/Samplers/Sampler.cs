@@ -40,6 +40,12 @@ public abstract class Sampler
     public bool SupportsLogDeterminant => !IsStochastic;
 
     /// <summary>
+    /// d×d matrices each row keeps from step to step when ln|det J| is accumulated on the dense path (a
+    /// multistep rule's tangent maps); the automatic block size keeps them within a memory budget.
+    /// </summary>
+    public virtual int DenseMatricesPerRow => 0;
+
+    /// <summary>
     /// Y_t → Y_{t−1} for every row of <paramref name="block"/>. When <see cref="SamplerBlock.LogDeterminant"/>
     /// is present, a deterministic sampler adds each row's ln|det| of this step's map to it (or, for a
     /// multistep rule, keeps the tangent map it needs and reports the whole run's value at t = 2).

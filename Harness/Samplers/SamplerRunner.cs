@@ -98,7 +98,8 @@ public static class SamplerRunner
             score.Dimension,
             options.AccumulateLogDeterminant,
             options.Samples,
-            options.MaxDegreeOfParallelism > 0 ? options.MaxDegreeOfParallelism : Environment.ProcessorCount);
+            options.MaxDegreeOfParallelism > 0 ? options.MaxDegreeOfParallelism : Environment.ProcessorCount,
+            sampler.DenseMatricesPerRow);
         int blocks = (int)((options.Samples + (long)blockSize - 1) / blockSize);
         var parallel = new ParallelOptions
         {

@@ -33,11 +33,11 @@ public sealed record SamplingOptions
     /// each row's determinant work then outweighs the passes over the block, and a target's per-level
     /// constants (a full-covariance mixture's K dense d×d precisions, ≈ 0.1 s at d = 1000) are built once
     /// per block and level — 8-row blocks had rebuilt them for every 8 samples (d = 1000, K = 4, ddim,
-    /// T = 50, n = 16: 1.5 CPU s per sample with 8 rows, 1.0 with 16). Capped so that a block's rows hold
-    /// at most 256 MiB of per-row d×d matrices (two each, as acc-ode-ms's dense tangents on a full-covariance
-    /// mixture): 128-row blocks at d = 1000 had taken 4.4 GB there.
+    /// T = 50, n = 16: 1.5 CPU s per sample with 8 rows, 1.0 with 16). Where the sampler keeps d×d matrices per
+    /// row (<see cref="Sampler.DenseMatricesPerRow"/>: acc-ode-ms's dense tangents) the rows are capped so that
+    /// these hold at most 256 MiB: 128-row blocks at d = 1000 had taken 4.4 GB there.
     /// </summary>
-    public static int AutomaticBlockSize(int dimension, bool accumulateLogDeterminant, long samples, int workers)
+    public static int AutomaticBlockSize(int dimension, bool accumulateLogDeterminant, long samples, int workers, int denseMatricesPerRow)
     {
         int bySize = AutomaticBlockSize(dimension);
         if (!accumulateLogDeterminant)
@@ -46,7 +46,7 @@ public sealed record SamplingOptions
         }
 
         long share = (samples + Math.Max(workers, 1) - 1) / Math.Max(workers, 1);
-        long byMemory = (256L << 20) / (2L * 8 * dimension * dimension);
+        long byMemory = denseMatricesPerRow > 0 ? (256L << 20) / (denseMatricesPerRow * 8L * dimension * dimension) : long.MaxValue;
         return (int)Math.Clamp(Math.Min(share, byMemory), bySize, Math.Max(bySize, 128));
     }
 
