@@ -21,7 +21,9 @@ namespace Diffusion.Verify.Numerics.LinearAlgebra;
 /// <see cref="DepthBlock"/> and columns into panels of <see cref="ColumnPanel"/> so that the B panel in use
 /// (256 × 64 doubles, 128 KiB) stays in L2 while every row block of A passes over it. A panel's columns past its
 /// last 2-vector block take a 4 × 1-vector block, then four rows' scalar chains side by side; rows past the last
-/// 4-row block go one vector at a time.
+/// 4-row block go one vector at a time. With 16 registers (AVX2) rows go 6 at a time first (6 × 2 vectors, 12
+/// accumulators); at 512 bits (32 registers) columns go 4 vectors at a time (4 × 4). Subtraction is a negated
+/// fused multiply-add, so A's elements are broadcast straight from memory.
 /// </para>
 /// </summary>
 public static class MatrixProduct
@@ -74,6 +76,33 @@ internal static class MatrixProduct<TWidth, TVector>
 {
     private const int Rows = 4;
 
+    /// <summary>c + a·b or c − a·b, one rounding each; a type argument, so the JIT compiles each sign apart.</summary>
+    private interface IAccumulate
+    {
+        static abstract TVector Apply(TVector a, TVector b, TVector c);
+
+        static abstract double Apply(double a, double b, double c);
+    }
+
+    private readonly struct Plus : IAccumulate
+    {
+        public static TVector Apply(TVector a, TVector b, TVector c) => TWidth.FusedMultiplyAdd(a, b, c);
+
+        public static double Apply(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
+    }
+
+    /// <summary>
+    /// c − a·b as one negated fused multiply-add: the bits of fma(−a, b, c), without negating each element of A
+    /// before its broadcast (a scalar multiply and a register broadcast per element had taken FP-pipe slots
+    /// from the multiply-adds; broadcast straight from memory they take none).
+    /// </summary>
+    private readonly struct Minus : IAccumulate
+    {
+        public static TVector Apply(TVector a, TVector b, TVector c) => TWidth.FusedNegatedMultiplyAdd(a, b, c);
+
+        public static double Apply(double a, double b, double c) => Math.FusedMultiplyAdd(-a, b, c);
+    }
+
     /// <summary>
     /// From this many rows of C and more than <see cref="PackDepthAbove"/> rows of B on, the B panel in use is
     /// first copied to a contiguous buffer. Read in place, a panel of a wide matrix spans its depth's rows a whole
@@ -102,13 +131,25 @@ internal static class MatrixProduct<TWidth, TVector>
         return ref destination;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd(ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc, int m, int n, int k, bool subtract)
+    {
+        if (subtract)
+        {
+            Run<Minus>(a, lda, b, ldb, c, ldc, m, n, k);
+        }
+        else
+        {
+            Run<Plus>(a, lda, b, ldb, c, ldc, m, n, k);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run<TOp>(ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc, int m, int n, int k)
+        where TOp : struct, IAccumulate
     {
         ref double a0 = ref MemoryMarshal.GetReference(a);
         ref double b0 = ref MemoryMarshal.GetReference(b);
         ref double c0 = ref MemoryMarshal.GetReference(c);
-        double sign = subtract ? -1.0 : 1.0;
         int width = 2 * TWidth.Lanes;
         for (int p0 = 0; p0 < k; p0 += MatrixProduct.DepthBlock)
         {
@@ -125,6 +166,42 @@ internal static class MatrixProduct<TWidth, TVector>
                 }
 
                 int i = 0;
+                if (!TWidth.WideRegisterBlocks)
+                {
+                    // 16 registers: 6 rows × 2 vectors (12 accumulators) before the 4-row blocks, as many as leave
+                    // a multiple of 4 rows where the parity allows (32 rows: 4 × 6 + 2 × 4, not 5 × 6 + 2 single).
+                    int sixEnd = 6 * (m / 6);
+                    if ((m - sixEnd) % 4 >= 2 && sixEnd >= 6)
+                    {
+                        sixEnd -= 6;
+                    }
+
+                    for (; i < sixEnd; i += 6)
+                    {
+                        ref double ai = ref Unsafe.Add(ref a0, (i * lda) + p0);
+                        ref double ci = ref Unsafe.Add(ref c0, (i * ldc) + j0);
+                        int j = 0;
+                        for (; j + width <= columns; j += width)
+                        {
+                            SixRowBlock<TOp>(ref ai, lda, ref Unsafe.Add(ref bPanel, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
+                        }
+
+                        // The columns left of these six rows, a row at a time.
+                        for (int r = 0; r < 6; r++)
+                        {
+                            ref double ar = ref Unsafe.Add(ref ai, r * lda);
+                            ref double cr = ref Unsafe.Add(ref ci, r * ldc);
+                            int jj = j;
+                            for (; jj + TWidth.Lanes <= columns; jj += TWidth.Lanes)
+                            {
+                                RowVector<TOp>(ref ar, ref Unsafe.Add(ref bPanel, jj), ldPanel, ref Unsafe.Add(ref cr, jj), depth);
+                            }
+
+                            Edge<TOp>(ref ar, ref bPanel, ldPanel, ref cr, jj, columns, depth);
+                        }
+                    }
+                }
+
                 for (; i + Rows <= m; i += Rows)
                 {
                     ref double ai = ref Unsafe.Add(ref a0, (i * lda) + p0);
@@ -135,24 +212,24 @@ internal static class MatrixProduct<TWidth, TVector>
                     {
                         for (; j + (2 * width) <= columns; j += 2 * width)
                         {
-                            WideBlock(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth, sign);
+                            WideBlock<TOp>(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
                         }
                     }
 
                     for (; j + width <= columns; j += width)
                     {
-                        Block(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth, sign);
+                        Block<TOp>(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
                     }
 
                     if (j + TWidth.Lanes <= columns)
                     {
-                        BlockOneVector(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth, sign);
+                        BlockOneVector<TOp>(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
                         j += TWidth.Lanes;
                     }
 
                     for (; j < columns; j++)
                     {
-                        EdgeColumn(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth, sign);
+                        EdgeColumn<TOp>(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
                     }
                 }
 
@@ -164,10 +241,10 @@ internal static class MatrixProduct<TWidth, TVector>
                     int j = 0;
                     for (; j + TWidth.Lanes <= columns; j += TWidth.Lanes)
                     {
-                        RowVector(ref ai, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), depth, sign);
+                        RowVector<TOp>(ref ai, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), depth);
                     }
 
-                    Edge(ref ai, ref bp, ldPanel, ref ci, j, columns, depth, sign);
+                    Edge<TOp>(ref ai, ref bp, ldPanel, ref ci, j, columns, depth);
                 }
             }
         }
@@ -175,7 +252,8 @@ internal static class MatrixProduct<TWidth, TVector>
 
     /// <summary>C[4 × 2 vectors] ±= A[4 × depth] B[depth × 2 vectors], accumulators in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth, double sign)
+    private static void Block<TOp>(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth)
+        where TOp : struct, IAccumulate
     {
         int lanes = TWidth.Lanes;
         ref double c1 = ref Unsafe.Add(ref c, ldc);
@@ -188,23 +266,24 @@ internal static class MatrixProduct<TWidth, TVector>
         ref double a1 = ref Unsafe.Add(ref a, lda);
         ref double a2 = ref Unsafe.Add(ref a, 2 * lda);
         ref double a3 = ref Unsafe.Add(ref a, 3 * lda);
+        ref double bp = ref b;
         for (int p = 0; p < depth; p++)
         {
-            ref double bp = ref Unsafe.Add(ref b, p * ldb);
             TVector b0 = TWidth.Load(ref bp);
             TVector b1 = TWidth.Load(ref Unsafe.Add(ref bp, lanes));
-            TVector x = TWidth.Create(sign * Unsafe.Add(ref a, p));
-            s00 = TWidth.FusedMultiplyAdd(x, b0, s00);
-            s01 = TWidth.FusedMultiplyAdd(x, b1, s01);
-            x = TWidth.Create(sign * Unsafe.Add(ref a1, p));
-            s10 = TWidth.FusedMultiplyAdd(x, b0, s10);
-            s11 = TWidth.FusedMultiplyAdd(x, b1, s11);
-            x = TWidth.Create(sign * Unsafe.Add(ref a2, p));
-            s20 = TWidth.FusedMultiplyAdd(x, b0, s20);
-            s21 = TWidth.FusedMultiplyAdd(x, b1, s21);
-            x = TWidth.Create(sign * Unsafe.Add(ref a3, p));
-            s30 = TWidth.FusedMultiplyAdd(x, b0, s30);
-            s31 = TWidth.FusedMultiplyAdd(x, b1, s31);
+            TVector x = TWidth.Create(Unsafe.Add(ref a, p));
+            s00 = TOp.Apply(x, b0, s00);
+            s01 = TOp.Apply(x, b1, s01);
+            x = TWidth.Create(Unsafe.Add(ref a1, p));
+            s10 = TOp.Apply(x, b0, s10);
+            s11 = TOp.Apply(x, b1, s11);
+            x = TWidth.Create(Unsafe.Add(ref a2, p));
+            s20 = TOp.Apply(x, b0, s20);
+            s21 = TOp.Apply(x, b1, s21);
+            x = TWidth.Create(Unsafe.Add(ref a3, p));
+            s30 = TOp.Apply(x, b0, s30);
+            s31 = TOp.Apply(x, b1, s31);
+            bp = ref Unsafe.Add(ref bp, ldb);
         }
 
         TWidth.Store(s00, ref c);
@@ -222,7 +301,8 @@ internal static class MatrixProduct<TWidth, TVector>
     /// broadcast of A per 4 fused multiply-adds instead of 2, and 16 independent chains to cover the latency.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WideBlock(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth, double sign)
+    private static void WideBlock<TOp>(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth)
+        where TOp : struct, IAccumulate
     {
         int l = TWidth.Lanes;
         ref double c1 = ref Unsafe.Add(ref c, ldc);
@@ -235,33 +315,34 @@ internal static class MatrixProduct<TWidth, TVector>
         ref double a1 = ref Unsafe.Add(ref a, lda);
         ref double a2 = ref Unsafe.Add(ref a, 2 * lda);
         ref double a3 = ref Unsafe.Add(ref a, 3 * lda);
+        ref double bp = ref b;
         for (int p = 0; p < depth; p++)
         {
-            ref double bp = ref Unsafe.Add(ref b, p * ldb);
             TVector b0 = TWidth.Load(ref bp);
             TVector b1 = TWidth.Load(ref Unsafe.Add(ref bp, l));
             TVector b2 = TWidth.Load(ref Unsafe.Add(ref bp, 2 * l));
             TVector b3 = TWidth.Load(ref Unsafe.Add(ref bp, 3 * l));
-            TVector x = TWidth.Create(sign * Unsafe.Add(ref a, p));
-            s00 = TWidth.FusedMultiplyAdd(x, b0, s00);
-            s01 = TWidth.FusedMultiplyAdd(x, b1, s01);
-            s02 = TWidth.FusedMultiplyAdd(x, b2, s02);
-            s03 = TWidth.FusedMultiplyAdd(x, b3, s03);
-            x = TWidth.Create(sign * Unsafe.Add(ref a1, p));
-            s10 = TWidth.FusedMultiplyAdd(x, b0, s10);
-            s11 = TWidth.FusedMultiplyAdd(x, b1, s11);
-            s12 = TWidth.FusedMultiplyAdd(x, b2, s12);
-            s13 = TWidth.FusedMultiplyAdd(x, b3, s13);
-            x = TWidth.Create(sign * Unsafe.Add(ref a2, p));
-            s20 = TWidth.FusedMultiplyAdd(x, b0, s20);
-            s21 = TWidth.FusedMultiplyAdd(x, b1, s21);
-            s22 = TWidth.FusedMultiplyAdd(x, b2, s22);
-            s23 = TWidth.FusedMultiplyAdd(x, b3, s23);
-            x = TWidth.Create(sign * Unsafe.Add(ref a3, p));
-            s30 = TWidth.FusedMultiplyAdd(x, b0, s30);
-            s31 = TWidth.FusedMultiplyAdd(x, b1, s31);
-            s32 = TWidth.FusedMultiplyAdd(x, b2, s32);
-            s33 = TWidth.FusedMultiplyAdd(x, b3, s33);
+            TVector x = TWidth.Create(Unsafe.Add(ref a, p));
+            s00 = TOp.Apply(x, b0, s00);
+            s01 = TOp.Apply(x, b1, s01);
+            s02 = TOp.Apply(x, b2, s02);
+            s03 = TOp.Apply(x, b3, s03);
+            x = TWidth.Create(Unsafe.Add(ref a1, p));
+            s10 = TOp.Apply(x, b0, s10);
+            s11 = TOp.Apply(x, b1, s11);
+            s12 = TOp.Apply(x, b2, s12);
+            s13 = TOp.Apply(x, b3, s13);
+            x = TWidth.Create(Unsafe.Add(ref a2, p));
+            s20 = TOp.Apply(x, b0, s20);
+            s21 = TOp.Apply(x, b1, s21);
+            s22 = TOp.Apply(x, b2, s22);
+            s23 = TOp.Apply(x, b3, s23);
+            x = TWidth.Create(Unsafe.Add(ref a3, p));
+            s30 = TOp.Apply(x, b0, s30);
+            s31 = TOp.Apply(x, b1, s31);
+            s32 = TOp.Apply(x, b2, s32);
+            s33 = TOp.Apply(x, b3, s33);
+            bp = ref Unsafe.Add(ref bp, ldb);
         }
 
         TWidth.Store(s00, ref c);
@@ -282,9 +363,72 @@ internal static class MatrixProduct<TWidth, TVector>
         TWidth.Store(s33, ref Unsafe.Add(ref c3, 3 * l));
     }
 
+    /// <summary>C[6 × 2 vectors] ±= A[6 × depth] B[depth × 2 vectors]: 12 accumulators, for 16-register machines.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SixRowBlock<TOp>(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth)
+        where TOp : struct, IAccumulate
+    {
+        int l = TWidth.Lanes;
+        ref double c1 = ref Unsafe.Add(ref c, ldc);
+        ref double c2 = ref Unsafe.Add(ref c, 2 * ldc);
+        ref double c3 = ref Unsafe.Add(ref c, 3 * ldc);
+        ref double c4 = ref Unsafe.Add(ref c, 4 * ldc);
+        ref double c5 = ref Unsafe.Add(ref c, 5 * ldc);
+        TVector s00 = TWidth.Load(ref c), s01 = TWidth.Load(ref Unsafe.Add(ref c, l));
+        TVector s10 = TWidth.Load(ref c1), s11 = TWidth.Load(ref Unsafe.Add(ref c1, l));
+        TVector s20 = TWidth.Load(ref c2), s21 = TWidth.Load(ref Unsafe.Add(ref c2, l));
+        TVector s30 = TWidth.Load(ref c3), s31 = TWidth.Load(ref Unsafe.Add(ref c3, l));
+        TVector s40 = TWidth.Load(ref c4), s41 = TWidth.Load(ref Unsafe.Add(ref c4, l));
+        TVector s50 = TWidth.Load(ref c5), s51 = TWidth.Load(ref Unsafe.Add(ref c5, l));
+        ref double a1 = ref Unsafe.Add(ref a, lda);
+        ref double a2 = ref Unsafe.Add(ref a, 2 * lda);
+        ref double a3 = ref Unsafe.Add(ref a, 3 * lda);
+        ref double a4 = ref Unsafe.Add(ref a, 4 * lda);
+        ref double a5 = ref Unsafe.Add(ref a, 5 * lda);
+        ref double bp = ref b;
+        for (int p = 0; p < depth; p++)
+        {
+            TVector b0 = TWidth.Load(ref bp);
+            TVector b1 = TWidth.Load(ref Unsafe.Add(ref bp, l));
+            TVector x = TWidth.Create(Unsafe.Add(ref a, p));
+            s00 = TOp.Apply(x, b0, s00);
+            s01 = TOp.Apply(x, b1, s01);
+            x = TWidth.Create(Unsafe.Add(ref a1, p));
+            s10 = TOp.Apply(x, b0, s10);
+            s11 = TOp.Apply(x, b1, s11);
+            x = TWidth.Create(Unsafe.Add(ref a2, p));
+            s20 = TOp.Apply(x, b0, s20);
+            s21 = TOp.Apply(x, b1, s21);
+            x = TWidth.Create(Unsafe.Add(ref a3, p));
+            s30 = TOp.Apply(x, b0, s30);
+            s31 = TOp.Apply(x, b1, s31);
+            x = TWidth.Create(Unsafe.Add(ref a4, p));
+            s40 = TOp.Apply(x, b0, s40);
+            s41 = TOp.Apply(x, b1, s41);
+            x = TWidth.Create(Unsafe.Add(ref a5, p));
+            s50 = TOp.Apply(x, b0, s50);
+            s51 = TOp.Apply(x, b1, s51);
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+
+        TWidth.Store(s00, ref c);
+        TWidth.Store(s01, ref Unsafe.Add(ref c, l));
+        TWidth.Store(s10, ref c1);
+        TWidth.Store(s11, ref Unsafe.Add(ref c1, l));
+        TWidth.Store(s20, ref c2);
+        TWidth.Store(s21, ref Unsafe.Add(ref c2, l));
+        TWidth.Store(s30, ref c3);
+        TWidth.Store(s31, ref Unsafe.Add(ref c3, l));
+        TWidth.Store(s40, ref c4);
+        TWidth.Store(s41, ref Unsafe.Add(ref c4, l));
+        TWidth.Store(s50, ref c5);
+        TWidth.Store(s51, ref Unsafe.Add(ref c5, l));
+    }
+
     /// <summary>C[4 × 1 vector] ±= A[4 × depth] B[depth × 1 vector]: the panel's last full vector of columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BlockOneVector(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth, double sign)
+    private static void BlockOneVector<TOp>(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth)
+        where TOp : struct, IAccumulate
     {
         ref double c1 = ref Unsafe.Add(ref c, ldc);
         ref double c2 = ref Unsafe.Add(ref c, 2 * ldc);
@@ -296,10 +440,10 @@ internal static class MatrixProduct<TWidth, TVector>
         for (int p = 0; p < depth; p++)
         {
             TVector bv = TWidth.Load(ref Unsafe.Add(ref b, p * ldb));
-            s0 = TWidth.FusedMultiplyAdd(TWidth.Create(sign * Unsafe.Add(ref a, p)), bv, s0);
-            s1 = TWidth.FusedMultiplyAdd(TWidth.Create(sign * Unsafe.Add(ref a1, p)), bv, s1);
-            s2 = TWidth.FusedMultiplyAdd(TWidth.Create(sign * Unsafe.Add(ref a2, p)), bv, s2);
-            s3 = TWidth.FusedMultiplyAdd(TWidth.Create(sign * Unsafe.Add(ref a3, p)), bv, s3);
+            s0 = TOp.Apply(TWidth.Create(Unsafe.Add(ref a, p)), bv, s0);
+            s1 = TOp.Apply(TWidth.Create(Unsafe.Add(ref a1, p)), bv, s1);
+            s2 = TOp.Apply(TWidth.Create(Unsafe.Add(ref a2, p)), bv, s2);
+            s3 = TOp.Apply(TWidth.Create(Unsafe.Add(ref a3, p)), bv, s3);
         }
 
         TWidth.Store(s0, ref c);
@@ -314,7 +458,8 @@ internal static class MatrixProduct<TWidth, TVector>
     /// core waiting on each: these columns cost as much as a third of a d = 1000 factorisation).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void EdgeColumn(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth, double sign)
+    private static void EdgeColumn<TOp>(ref double a, int lda, ref double b, int ldb, ref double c, int ldc, int depth)
+        where TOp : struct, IAccumulate
     {
         ref double a1 = ref Unsafe.Add(ref a, lda);
         ref double a2 = ref Unsafe.Add(ref a, 2 * lda);
@@ -323,10 +468,10 @@ internal static class MatrixProduct<TWidth, TVector>
         for (int p = 0; p < depth; p++)
         {
             double bp = Unsafe.Add(ref b, p * ldb);
-            s0 = Math.FusedMultiplyAdd(sign * Unsafe.Add(ref a, p), bp, s0);
-            s1 = Math.FusedMultiplyAdd(sign * Unsafe.Add(ref a1, p), bp, s1);
-            s2 = Math.FusedMultiplyAdd(sign * Unsafe.Add(ref a2, p), bp, s2);
-            s3 = Math.FusedMultiplyAdd(sign * Unsafe.Add(ref a3, p), bp, s3);
+            s0 = TOp.Apply(Unsafe.Add(ref a, p), bp, s0);
+            s1 = TOp.Apply(Unsafe.Add(ref a1, p), bp, s1);
+            s2 = TOp.Apply(Unsafe.Add(ref a2, p), bp, s2);
+            s3 = TOp.Apply(Unsafe.Add(ref a3, p), bp, s3);
         }
 
         c = s0;
@@ -337,12 +482,13 @@ internal static class MatrixProduct<TWidth, TVector>
 
     /// <summary>C[1 × 1 vector] ±= A[1 × depth] B[depth × 1 vector], for the rows below the last 4-row block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowVector(ref double a, ref double b, int ldb, ref double c, int depth, double sign)
+    private static void RowVector<TOp>(ref double a, ref double b, int ldb, ref double c, int depth)
+        where TOp : struct, IAccumulate
     {
         TVector s = TWidth.Load(ref c);
         for (int p = 0; p < depth; p++)
         {
-            s = TWidth.FusedMultiplyAdd(TWidth.Create(sign * Unsafe.Add(ref a, p)), TWidth.Load(ref Unsafe.Add(ref b, p * ldb)), s);
+            s = TOp.Apply(TWidth.Create(Unsafe.Add(ref a, p)), TWidth.Load(ref Unsafe.Add(ref b, p * ldb)), s);
         }
 
         TWidth.Store(s, ref c);
@@ -350,14 +496,15 @@ internal static class MatrixProduct<TWidth, TVector>
 
     /// <summary>Columns [from, to) of one row, element by element, in the same fused chain.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Edge(ref double a, ref double b, int ldb, ref double c, int from, int to, int depth, double sign)
+    private static void Edge<TOp>(ref double a, ref double b, int ldb, ref double c, int from, int to, int depth)
+        where TOp : struct, IAccumulate
     {
         for (int j = from; j < to; j++)
         {
             double sum = Unsafe.Add(ref c, j);
             for (int p = 0; p < depth; p++)
             {
-                sum = Math.FusedMultiplyAdd(sign * Unsafe.Add(ref a, p), Unsafe.Add(ref b, (p * ldb) + j), sum);
+                sum = TOp.Apply(Unsafe.Add(ref a, p), Unsafe.Add(ref b, (p * ldb) + j), sum);
             }
 
             Unsafe.Add(ref c, j) = sum;

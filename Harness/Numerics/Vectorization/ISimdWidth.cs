@@ -43,6 +43,9 @@ internal interface ISimdWidth<TVector>
     /// <summary>a·b + c with one rounding.</summary>
     static abstract TVector FusedMultiplyAdd(TVector a, TVector b, TVector c);
 
+    /// <summary>c − a·b with one rounding: the bits of FusedMultiplyAdd(−a, b, c), in one instruction.</summary>
+    static abstract TVector FusedNegatedMultiplyAdd(TVector a, TVector b, TVector c);
+
     /// <summary>
     /// The smaller of a and b by the platform's instruction: b where either is NaN on x86 (vminpd returns its
     /// second operand), NaN on ARM and in scalar code; so with b the value that may be NaN, NaN stays NaN.

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Diffusion.Verify.Numerics.Vectorization;
 
@@ -35,6 +36,9 @@ internal readonly struct Width128 : ISimdWidth<Vector128<double>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<double> FusedMultiplyAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c) => Vector128.FusedMultiplyAdd(a, b, c);
+
+    public static Vector128<double> FusedNegatedMultiplyAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c)
+        => Fma.IsSupported ? Fma.MultiplyAddNegated(a, b, c) : Vector128.FusedMultiplyAdd(-a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<double> MinNative(Vector128<double> a, Vector128<double> b) => Vector128.MinNative(a, b);

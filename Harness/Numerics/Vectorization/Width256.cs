@@ -37,6 +37,9 @@ internal readonly struct Width256 : ISimdWidth<Vector256<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> FusedMultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
 
+    public static Vector256<double> FusedNegatedMultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c)
+        => Fma.IsSupported ? Fma.MultiplyAddNegated(a, b, c) : Vector256.FusedMultiplyAdd(-a, b, c);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> MinNative(Vector256<double> a, Vector256<double> b) => Vector256.MinNative(a, b);
 

@@ -37,6 +37,8 @@ internal readonly struct Width512 : ISimdWidth<Vector512<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> FusedMultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
 
+    public static Vector512<double> FusedNegatedMultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Avx512F.FusedMultiplyAddNegated(a, b, c);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> MinNative(Vector512<double> a, Vector512<double> b) => Vector512.MinNative(a, b);
 

@@ -35,6 +35,8 @@ internal readonly struct WidthScalar : ISimdWidth<double>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double FusedMultiplyAdd(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
 
+    public static double FusedNegatedMultiplyAdd(double a, double b, double c) => Math.FusedMultiplyAdd(-a, b, c);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double MinNative(double a, double b) => Math.Min(a, b);
 

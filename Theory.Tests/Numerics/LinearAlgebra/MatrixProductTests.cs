@@ -16,6 +16,7 @@ public sealed class MatrixProductTests
     [InlineData(129, 67, 513, true)]
     [InlineData(9, 74, 40, false)]
     [InlineData(6, 12, 7, true)]
+    [InlineData(32, 45, 70, true)]
     public void ProductIsTheFusedChainBitForBit(int m, int n, int k, bool subtract)
     {
         var random = new Random(m * 1000 + n * 10 + k);
