@@ -16,14 +16,13 @@ namespace Diffusion.Verify.Numerics.LinearAlgebra;
 /// row-by-row form bit for bit).
 /// </para>
 /// <para>
-/// Speed: a 4-row × 2-vector register block (8 accumulators; 16 ymm registers on AVX2 hold them with the
-/// operands) reads one broadcast of A and two vectors of B per 2 FMAs per row; k is cut into blocks of
-/// <see cref="DepthBlock"/> and columns into panels of <see cref="ColumnPanel"/> so that the B panel in use
-/// (256 × 64 doubles, 128 KiB) stays in L2 while every row block of A passes over it. A panel's columns past its
-/// last 2-vector block take a 4 × 1-vector block, then four rows' scalar chains side by side; rows past the last
-/// 4-row block go one vector at a time. With 16 registers (AVX2) rows go 6 at a time first (6 × 2 vectors, 12
-/// accumulators); at 512 bits (32 registers) columns go 4 vectors at a time (4 × 4). Subtraction is a negated
-/// fused multiply-add, so A's elements are broadcast straight from memory.
+/// Speed: register blocks of 6 rows × 2 vectors where there are 16 vector registers (AVX2: 12 accumulators
+/// with two B vectors and a broadcast) and 4 rows × 4 vectors where there are 32 (AVX-512: 16 accumulators),
+/// each reading one broadcast of A per row and step straight from memory (subtraction is a negated fused
+/// multiply-add, so A needs no sign flip); then 4 × 2-vector and 4 × 1-vector blocks, four rows' scalar chains
+/// side by side, and single rows for what is left. k is cut into blocks of <see cref="DepthBlock"/> and columns
+/// into panels of <see cref="ColumnPanel"/>, the B panel in use (256 × 64 doubles, 128 KiB) copied to a
+/// contiguous buffer that stays in L2 while every row block of A passes over it.
 /// </para>
 /// </summary>
 public static class MatrixProduct
