@@ -653,22 +653,21 @@ public sealed class GeneralMixture : IDiffusedTarget
 
             // G = −Z Qᵀ (row r: g_k = −Q_k z_k)
             Span<double> gc = scores[(c * d)..];
-            for (int r = 0; r < rows; r++)
-            {
-                Span<double> g = gc.Slice(r * k * d, d);
-                if (_eigenvectorsTransposed[c] is null)
-                {
-                    TensorPrimitives.Negate(zc.Slice(r * k * d, d), g);
-                }
-                else
-                {
-                    g.Clear();
-                }
-            }
-
             if (_eigenvectorsTransposed[c] is { } qt)
             {
+                for (int r = 0; r < rows; r++)
+                {
+                    gc.Slice(r * k * d, d).Clear();
+                }
+
                 MatrixProduct.MultiplyAdd(zc, k * d, qt, d, gc, k * d, rows, d, d, subtract: true);
+            }
+            else
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    TensorPrimitives.Negate(zc.Slice(r * k * d, d), gc.Slice(r * k * d, d));
+                }
             }
         }
 

@@ -22,8 +22,6 @@ internal sealed class GeneralMixtureRows
 
     public int Rows { get; private set; }
 
-    public int Components { get; private set; }
-
     public int Dimension { get; private set; }
 
     /// <summary>Rows × K: the logits ln π_k + ln N_k while they are formed, then the posterior weights (softmax in place).</summary>
@@ -50,7 +48,6 @@ internal sealed class GeneralMixtureRows
         Owner = null; // invalid until the owner has filled every row
         AlphaBar = alphaBar;
         Rows = rows;
-        Components = k;
         Dimension = d;
         x[..(rows * d)].CopyTo(_x);
         _hint = 0;

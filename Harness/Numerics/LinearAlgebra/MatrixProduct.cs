@@ -188,15 +188,7 @@ internal static class MatrixProduct<TWidth, TVector>
                         // The columns left of these six rows, a row at a time.
                         for (int r = 0; r < 6; r++)
                         {
-                            ref double ar = ref Unsafe.Add(ref ai, r * lda);
-                            ref double cr = ref Unsafe.Add(ref ci, r * ldc);
-                            int jj = j;
-                            for (; jj + TWidth.Lanes <= columns; jj += TWidth.Lanes)
-                            {
-                                RowVector<TOp>(ref ar, ref Unsafe.Add(ref bPanel, jj), ldPanel, ref Unsafe.Add(ref cr, jj), depth);
-                            }
-
-                            Edge<TOp>(ref ar, ref bPanel, ldPanel, ref cr, jj, columns, depth);
+                            RowColumns<TOp>(ref Unsafe.Add(ref ai, r * lda), ref bPanel, ldPanel, ref Unsafe.Add(ref ci, r * ldc), j, columns, depth);
                         }
                     }
                 }
@@ -204,46 +196,36 @@ internal static class MatrixProduct<TWidth, TVector>
                 for (; i + Rows <= m; i += Rows)
                 {
                     ref double ai = ref Unsafe.Add(ref a0, (i * lda) + p0);
-                    ref double bp = ref bPanel;
                     ref double ci = ref Unsafe.Add(ref c0, (i * ldc) + j0);
                     int j = 0;
                     if (TWidth.WideRegisterBlocks)
                     {
                         for (; j + (2 * width) <= columns; j += 2 * width)
                         {
-                            WideBlock<TOp>(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
+                            WideBlock<TOp>(ref ai, lda, ref Unsafe.Add(ref bPanel, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
                         }
                     }
 
                     for (; j + width <= columns; j += width)
                     {
-                        Block<TOp>(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
+                        Block<TOp>(ref ai, lda, ref Unsafe.Add(ref bPanel, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
                     }
 
                     if (j + TWidth.Lanes <= columns)
                     {
-                        BlockOneVector<TOp>(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
+                        BlockOneVector<TOp>(ref ai, lda, ref Unsafe.Add(ref bPanel, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
                         j += TWidth.Lanes;
                     }
 
                     for (; j < columns; j++)
                     {
-                        EdgeColumn<TOp>(ref ai, lda, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
+                        EdgeColumn<TOp>(ref ai, lda, ref Unsafe.Add(ref bPanel, j), ldPanel, ref Unsafe.Add(ref ci, j), ldc, depth);
                     }
                 }
 
                 for (; i < m; i++)
                 {
-                    ref double ai = ref Unsafe.Add(ref a0, (i * lda) + p0);
-                    ref double bp = ref bPanel;
-                    ref double ci = ref Unsafe.Add(ref c0, (i * ldc) + j0);
-                    int j = 0;
-                    for (; j + TWidth.Lanes <= columns; j += TWidth.Lanes)
-                    {
-                        RowVector<TOp>(ref ai, ref Unsafe.Add(ref bp, j), ldPanel, ref Unsafe.Add(ref ci, j), depth);
-                    }
-
-                    Edge<TOp>(ref ai, ref bp, ldPanel, ref ci, j, columns, depth);
+                    RowColumns<TOp>(ref Unsafe.Add(ref a0, (i * lda) + p0), ref bPanel, ldPanel, ref Unsafe.Add(ref c0, (i * ldc) + j0), 0, columns, depth);
                 }
             }
         }
@@ -477,6 +459,20 @@ internal static class MatrixProduct<TWidth, TVector>
         Unsafe.Add(ref c, ldc) = s1;
         Unsafe.Add(ref c, 2 * ldc) = s2;
         Unsafe.Add(ref c, 3 * ldc) = s3;
+    }
+
+    /// <summary>Columns [from, to) of one row: a vector at a time, then element by element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowColumns<TOp>(ref double a, ref double b, int ldb, ref double c, int from, int to, int depth)
+        where TOp : struct, IAccumulate
+    {
+        int j = from;
+        for (; j + TWidth.Lanes <= to; j += TWidth.Lanes)
+        {
+            RowVector<TOp>(ref a, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), depth);
+        }
+
+        Edge<TOp>(ref a, ref b, ldb, ref c, j, to, depth);
     }
 
     /// <summary>C[1 × 1 vector] ±= A[1 × depth] B[depth × 1 vector], for the rows below the last 4-row block.</summary>
