@@ -8,7 +8,7 @@ namespace Diffusion.Verify.Experiments.Cli;
 /// <summary>The options shared by sample and eval: target, sampler, schedule, T, start, n, seed.</summary>
 public sealed class ProblemOptions
 {
-    private readonly Option<string> _target = new("--target") { Description = "target JSON file (see Experiments/targets)", HelpName = "FILE", Required = true };
+    private readonly Option<string> _target = new Option<string>("--target") { Description = "target JSON file (see Experiments/targets)", HelpName = "FILE", Required = true }.FilePath();
     private readonly Option<string> _sampler = new Option<string>("--sampler") { Description = $"sampler: {string.Join(", ", SamplerCatalog.Names)} (see 'list')", HelpName = "NAME", Required = true }.OneOf(SamplerCatalog.Names);
     private readonly Option<int> _steps = new Option<int>("--steps") { Description = "number of steps T", HelpName = "T", Required = true }.Between(2, 10_000_000);
     private readonly Option<string> _schedule = new Option<string>("--schedule") { Description = "noise schedule (linear needs T ≥ 21)", DefaultValueFactory = _ => "li2024" }.OneOf(ScheduleSpec.Kinds);

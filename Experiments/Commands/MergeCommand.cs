@@ -18,8 +18,8 @@ public static partial class MergeCommand
 {
     public static Command Create(Terminal terminal)
     {
-        var directories = new Argument<string[]>("DIR") { Description = "directories holding the shard CSVs of runs made with --shard i/n", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string?>("--out") { Description = "output directory [default: the first DIR]", HelpName = "DIR" };
+        var directories = new Argument<string[]>("DIR") { Description = "directories holding the shard CSVs of runs made with --shard i/n", Arity = ArgumentArity.OneOrMore }.FilePaths();
+        var output = new Option<string?>("--out") { Description = "output directory [default: the first DIR]", HelpName = "DIR" }.FilePath();
         var command = new Command("merge", "Combine the shard outputs of 'run --shard i/n' into one result set") { directories, output };
         command.SetAction(parse =>
         {

@@ -9,7 +9,7 @@ public static class PlotCommand
 {
     public static Command Create(Terminal terminal)
     {
-        var directory = new Argument<string>("DIR") { Description = "a results directory" };
+        var directory = new Argument<string>("DIR") { Description = "a results directory" }.FilePaths();
         var command = new Command("plot", "Rebuild fits, figures and summary.md from the CSVs in DIR") { directory };
         command.SetAction(parse => Run(parse.GetValue(directory)!, terminal));
         return command;

@@ -14,9 +14,9 @@ public static class RunCommand
 {
     public static Command Create(Terminal terminal, CancellationToken cancellation)
     {
-        var configs = new Argument<string[]>("CONFIG") { Description = "experiment configs (default: every *.json in Experiments/configs)", Arity = ArgumentArity.ZeroOrMore };
+        var configs = new Argument<string[]>("CONFIG") { Description = "experiment configs (default: every *.json in Experiments/configs)", Arity = ArgumentArity.ZeroOrMore }.FilePaths();
         var quick = new Option<bool>("--quick") { Description = "few points per sweep (each config's \"quick\" overrides), into .quick-results/ unless --out is given" };
-        var output = new Option<string?>("--out") { Description = "output directory [default: results, or .quick-results with --quick]", HelpName = "DIR" };
+        var output = new Option<string?>("--out") { Description = "output directory [default: results, or .quick-results with --quick]", HelpName = "DIR" }.FilePath();
         var resume = new Option<bool>("--resume") { Description = "keep the finished points of an interrupted run in the output directory" };
         var shard = new Option<Shard?>("--shard")
         {

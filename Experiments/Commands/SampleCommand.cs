@@ -16,7 +16,7 @@ public static class SampleCommand
     public static Command Create(Terminal terminal, CancellationToken cancellation)
     {
         var problem = new ProblemOptions();
-        var output = new Option<string?>("--out") { Description = "write the N output samples as CSV", HelpName = "FILE.csv" };
+        var output = new Option<string?>("--out") { Description = "write the N output samples as CSV", HelpName = "FILE.csv" }.FilePath();
         var withStart = new Option<bool>("--with-start") { Description = "also write each sample's starting point" };
         var command = new Command("sample", "Run one sampler; print the mean over coordinates of the sample mean and variance");
         problem.AddTo(command);

@@ -18,7 +18,7 @@ public static class ValidateCommand
 {
     public static Command Create(Terminal terminal)
     {
-        var files = new Argument<string[]>("CONFIG") { Description = "configs, target files or claims registries (default: every *.json in Experiments/configs and the claims registry)", Arity = ArgumentArity.ZeroOrMore };
+        var files = new Argument<string[]>("CONFIG") { Description = "configs, target files or claims registries (default: every *.json in Experiments/configs and the claims registry)", Arity = ArgumentArity.ZeroOrMore }.FilePaths();
         var command = new Command("validate", "Check configs (with their quick variants and targets) and claims registries without running anything") { files };
         command.SetAction(parse => Run(parse.GetValue(files) ?? [], terminal));
         return command;

@@ -10,7 +10,7 @@ public static class VerifyCommand
 {
     public static Command Create(Terminal terminal)
     {
-        var directory = new Argument<string>("DIR") { Description = "a results directory" };
+        var directory = new Argument<string>("DIR") { Description = "a results directory" }.FilePaths();
         var command = new Command("verify", "Print the verdict tables; exit 1 if a theorem is contradicted as stated (proved-for schedule, known log power)") { directory };
         command.SetAction(parse => Run(parse.GetValue(directory)!, terminal));
         return command;
