@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Diffusion.Verify.Experiments.Cli;
+using Diffusion.Verify.Experiments.Output;
 using Diffusion.Verify.Experiments.Pipeline;
 using Diffusion.Verify.Experiments.Reporting;
 
@@ -31,6 +32,7 @@ public static partial class MergeCommand
 
     public static int Run(IReadOnlyList<string> directories, string output, Terminal terminal)
     {
+        OutputLocation.RequireDirectory("--out", output);
         var shards = new List<ShardFile>();
         foreach (string directory in directories.Select(Path.GetFullPath).Distinct())
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Diffusion.Verify.Experiments.Cli;
+using Diffusion.Verify.Experiments.Output;
 using Diffusion.Verify.Experiments.Pipeline;
 using Diffusion.Verify.Experiments.Reporting;
 
@@ -46,6 +47,7 @@ public static class RunCommand
 
     public static int Run(IReadOnlyList<string> configFiles, bool quick, string output, bool resume, Shard shard, Terminal terminal, CancellationToken cancellation)
     {
+        OutputLocation.RequireDirectory("--out", output);
         var configs = ConfigFiles.LoadAll(configFiles, quick);
         foreach (string warning in configs.SelectMany(c => c.Warnings).Distinct())
         {

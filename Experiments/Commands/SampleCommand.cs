@@ -28,6 +28,10 @@ public static class SampleCommand
 
     public static int Run(Problem problem, bool withStart, string? outPath, Terminal terminal, CancellationToken cancellation)
     {
+        if (outPath is not null)
+        {
+            OutputLocation.RequireFile("--out", outPath);
+        }
 
         foreach (string warning in problem.Levels.Warnings)
         {

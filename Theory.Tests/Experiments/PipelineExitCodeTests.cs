@@ -56,6 +56,34 @@ public sealed class PipelineExitCodeTests : IDisposable
         Assert.False(Directory.Exists(" "), "a blank --out must not become a directory");
     }
 
+    /// <summary>
+    /// An output path that cannot be written — a directory where a file goes, a file where a directory goes, a
+    /// file on the way — is refused up front naming the flag; sample had drawn all its samples first and then
+    /// failed with the operating system's "Is a directory".
+    /// </summary>
+    [Fact]
+    public void AnOutputPathThatCannotBeWrittenIsRefusedBeforeAnyWork()
+    {
+        string target = _scratch.Write("t.json", """{ "kind": "gaussian", "dimension": 2, "variance": 0.5 }""");
+        string file = _scratch.Write("a-file", "x");
+        string config = _scratch.Write("small.json", PipelineTestFiles.SmallConfig());
+        (string[] Args, string Message)[] cases =
+        [
+            (["sample", "--target", target, "--sampler", "ddim", "--steps", "50", "--n", "10", "--out", _scratch.Root], $"--out = {_scratch.Root}: is a directory; name a file"),
+            (["sample", "--target", target, "--sampler", "ddim", "--steps", "50", "--n", "10", "--out", Path.Combine(file, "x.csv")], $"--out = {Path.Combine(file, "x.csv")}: {file} is a file, not a directory"),
+            (["run", config, "--out", file], $"--out = {file}: is a file; name a directory"),
+            (["run", config, "--out", Path.Combine(file, "sub")], $"--out = {Path.Combine(file, "sub")}: {file} is a file, not a directory"),
+            (["merge", _scratch.Root, "--out", file], $"--out = {file}: is a file; name a directory"),
+        ];
+        foreach ((string[] args, string message) in cases)
+        {
+            var (code, _, error) = PipelineTestFiles.Cli(args);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}: {error}");
+            Assert.Contains("error: " + message, error);
+            Assert.DoesNotContain("running ", error);
+        }
+    }
+
     [Fact]
     public void ABadConfigExitsTwoBeforeAnyWork()
     {
