@@ -145,7 +145,7 @@ public sealed record ExperimentConfig(
         string method = JsonFields.Has(root, "method") ? JsonFields.String(root, p, "method") : "auto";
         DistanceMethod distanceMethod = DistanceMethods.Parse(method, $"{p}.method");
         (e, string nPath) = Pick("n");
-        int n = JsonFields.Has(e, "n") ? JsonFields.Integer(e, nPath, "n", 1, 100_000_000) : 100_000;
+        int n = JsonFields.Has(e, "n") ? JsonFields.Integer(e, nPath, "n", 2, 100_000_000) : 100_000;
         long seed = JsonFields.Has(root, "seed") ? JsonFields.Integer(root, p, "seed", 0, int.MaxValue) : 1;
 
         (e, string maxPath) = Pick("maxSteps");

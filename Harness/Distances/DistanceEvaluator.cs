@@ -22,6 +22,13 @@ public static class DistanceEvaluator
             throw new InvalidSpecificationException("method", DistanceMethods.Name(method), why);
         }
 
+        // One sample has no spread: its standard error would read 0, as if the estimate were exact, and a
+        // point resting on it would count as resolved.
+        if (method is DistanceMethod.DensityMonteCarlo or DistanceMethod.Samples && request.Samples < 2)
+        {
+            throw new InvalidSpecificationException("n", request.Samples.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{DistanceMethods.Name(method)} needs at least 2 samples to estimate its standard error");
+        }
+
         return method switch
         {
             DistanceMethod.Exact => ExactGaussianEvaluator.Evaluate(request.Sampler, request.Schedule, EigenbasisLaw((GaussianTarget)request.Target), request.Start),

@@ -55,7 +55,7 @@ public sealed class ConfigValidationTests : IDisposable
         { "density-mc for a stochastic sampler", Mutate(c => { c["method"] = "density-mc"; c["samplers"] = Json("""["ddim-type", "ddpm-type"]"""); }), "$.method", "\"density-mc\"", "needs a deterministic sampler" },
         { "unknown method", Mutate(c => c["method"] = "magic"), "$.method", "magic", "allowed: auto, exact, quadrature, density-mc, samples" },
         { "unknown start", Mutate(c => c["start"] = "later"), "$.start", "\"later\"", "allowed: gaussian, exact" },
-        { "n zero", Mutate(c => c["n"] = 0), "$.n", "0", "integer from 1 to 100000000" },
+        { "n one", Mutate(c => c["n"] = 1), "$.n", "1", "integer from 2 to 100000000" },
         { "negative seed", Mutate(c => c["seed"] = -1), "$.seed", "-1", "integer from 0 to" },
         { "bad name", Mutate(c => c["name"] = "a b"), "$.name", "\"a b\"", "letters, digits" },
         { "name that collides with fits files", Mutate(c => c["name"] = "tv-fits"), "$.name", "\"tv-fits\"", "must not end in '-fits'" },

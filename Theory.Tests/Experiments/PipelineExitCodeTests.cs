@@ -84,6 +84,25 @@ public sealed class PipelineExitCodeTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A Monte Carlo estimate from one sample has no standard error: it had printed "(tolerance 0.0E+000)", the
+    /// form of an exact method, and a sweep point resting on it would have counted as resolved.
+    /// </summary>
+    [Theory]
+    [InlineData("density-mc")]
+    [InlineData("samples")]
+    public void AMonteCarloMethodWithOneSampleIsBadInput(string method)
+    {
+        string target = _scratch.Write("t.json", """{ "kind": "gmm", "weights": [0.3, 0.7], "means": [[-2.0], [1.5]], "variances": [0.09, 0.36] }""");
+        var (code, output, error) = PipelineTestFiles.Cli("eval", "--target", target, "--sampler", "ddim", "--steps", "50", "--method", method, "--n", "1");
+        Assert.True(code == 2, $"exit {code}: {output}{error}");
+        Assert.Contains($"error: n = 1: {method} needs at least 2 samples to estimate its standard error", error);
+
+        var (two, twoOutput, twoError) = PipelineTestFiles.Cli("eval", "--target", target, "--sampler", "ddim", "--steps", "50", "--method", "density-mc", "--n", "2");
+        Assert.True(two == 0, twoError);
+        Assert.Contains("(1σ)", twoOutput);
+    }
+
     [Fact]
     public void ABadConfigExitsTwoBeforeAnyWork()
     {
