@@ -28,10 +28,11 @@ public static class Entry
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation, bool interactive = false)
     {
         var terminal = new Terminal(output, error, interactive);
+        ParseResult? parse = null;
         try
         {
             RootCommand root = Commands(terminal, cancellation);
-            ParseResult parse = root.Parse(Conventional(args));
+            parse = root.Parse(Conventional(args));
             bool informational = parse.Action is HelpAction || root.Options.OfType<VersionOption>().Any(v => parse.GetResult(v) is not null);
             if (!informational && Problems(parse) is { Count: > 0 } problems)
             {
@@ -43,7 +44,7 @@ public static class Entry
 
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
-        catch (Exception e) when (Outcome(Failures.Primary(e), error) is int code)
+        catch (Exception e) when (Outcome(Failures.Primary(e), error, parse?.CommandResult.Command.Name) is int code)
         {
             return code;
         }
@@ -141,7 +142,7 @@ public static class Entry
     }
 
     /// <summary>The exit code of a failure after printing it, or null for a bug (which then surfaces with its stack trace).</summary>
-    private static int? Outcome(Exception e, TextWriter error)
+    private static int? Outcome(Exception e, TextWriter error, string? command)
     {
         switch (e)
         {
@@ -152,7 +153,8 @@ public static class Entry
                 error.WriteLine($"numerical failure: {e.Message}");
                 return NumericalFailure;
             case OperationCanceledException:
-                error.WriteLine("cancelled; finished points are kept (continue with run --resume)");
+                // Only run keeps points to resume from; sample, eval and bench have nothing to continue.
+                error.WriteLine(command == "run" ? "cancelled; finished points are kept (continue with run --resume)" : "cancelled");
                 return Cancelled;
             case IOException or UnauthorizedAccessException:
                 error.WriteLine($"error: {e.Message}");

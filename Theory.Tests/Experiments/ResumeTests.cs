@@ -136,6 +136,28 @@ public sealed class ResumeTests : IDisposable
         Assert.Empty(ResultStore.Read(ResultStore.PathFor(_scratch["out"], "slow")));
     }
 
+    /// <summary>Only run keeps points to resume from: a cancelled sample or eval must not point the user at run --resume.</summary>
+    [Fact]
+    public void ACancelledSampleOrEvalDoesNotOfferToResume()
+    {
+        string target = _scratch.Write("t.json", """{ "kind": "gmm", "weights": [0.3, 0.7], "means": [[-2.0], [1.5]], "variances": [0.09, 0.36] }""");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        foreach (string[] extra in new[] { new[] { "sample" }, ["eval", "--method", "density-mc"] })
+        {
+            string command = extra[0];
+            var (code, _, error) = PipelineTestFiles.Cli(cancelled.Token, [.. extra, "--target", target, "--sampler", "ddim", "--steps", "50", "--n", "100"]);
+            Assert.True(code == 130, $"{command}: exit {code}: {error}");
+            Assert.Contains("cancelled", error);
+            Assert.DoesNotContain("resume", error);
+        }
+
+        string config = _scratch.Write("small.json", PipelineTestFiles.SmallConfig());
+        var (runCode, _, runError) = PipelineTestFiles.Cli(cancelled.Token, "run", config, "--out", _scratch["cancelled-run"]);
+        Assert.True(runCode == 130, runError);
+        Assert.Contains("run --resume", runError);
+    }
+
     [Fact]
     public void ATornLineAndRowsWithoutAJournalLineAreDroppedAndRunAgain()
     {
