@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Diffusion.Verify.Distances;
 using Diffusion.Verify.Experiments.Cli;
+using Diffusion.Verify.Experiments.Output;
 using Diffusion.Verify.Scores;
 
 namespace Diffusion.Verify.Experiments.Commands;
@@ -36,8 +37,13 @@ public static class EvalCommand
         }
 
         var clock = Stopwatch.StartNew();
-        var request = new EvaluationRequest(problem.Sampler, problem.Levels, problem.Target, new ExactScore(problem.Target), problem.Start, method, problem.Samples, problem.Seed, cancellation);
-        DistanceReport report = DistanceEvaluator.Evaluate(request);
+        DistanceReport report;
+        using (var progress = new SampleProgress(terminal.Error, terminal.IsInteractive, "eval", problem.Samples))
+        {
+            var request = new EvaluationRequest(problem.Sampler, problem.Levels, problem.Target, new ExactScore(problem.Target), problem.Start, method, problem.Samples, problem.Seed, cancellation, Progress: progress);
+            report = DistanceEvaluator.Evaluate(request);
+        }
+
         double seconds = clock.Elapsed.TotalSeconds;
         if (!string.IsNullOrEmpty(report.Notes))
         {

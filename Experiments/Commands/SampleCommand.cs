@@ -38,16 +38,22 @@ public static class SampleCommand
             terminal.Error.WriteLine($"warning: {warning}");
         }
 
-        var options = new SamplingOptions
-        {
-            Samples = problem.Samples,
-            Seed = problem.Seed,
-            Start = problem.Start,
-            KeepStart = withStart,
-            Cancellation = cancellation,
-        };
         var started = DateTime.UtcNow;
-        SampleSet set = SamplerRunner.Run(problem.Sampler, problem.Levels, new ExactScore(problem.Target), problem.Target, options);
+        SampleSet set;
+        using (var progress = new SampleProgress(terminal.Error, terminal.IsInteractive, "sample", problem.Samples))
+        {
+            var options = new SamplingOptions
+            {
+                Samples = problem.Samples,
+                Seed = problem.Seed,
+                Start = problem.Start,
+                KeepStart = withStart,
+                Cancellation = cancellation,
+                Progress = progress,
+            };
+            set = SamplerRunner.Run(problem.Sampler, problem.Levels, new ExactScore(problem.Target), problem.Target, options);
+        }
+
         double seconds = (DateTime.UtcNow - started).TotalSeconds;
 
         if (outPath is not null)

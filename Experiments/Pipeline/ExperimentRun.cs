@@ -103,7 +103,7 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
             }
         }
 
-        progress.WriteLine($"{(ProgressInPlace ? "\r" : "")}[{experiment.Name}] {done} points done in {Format(clock.Elapsed)}".PadRight(120));
+        progress.WriteLine($"{(ProgressInPlace ? "\r" : "")}[{experiment.Name}] {done} points done in {LiveProgressLine.Duration(clock.Elapsed)}".PadRight(120));
 
         // Canonical order, one row per (point, metric): the same file whatever was resumed, interrupted or sharded.
         ResultStore.Write(path, ResultStore.Canonical(ResultStore.Read(path).Where(r => expected.ContainsKey(r.PointKey))).ToList());
@@ -138,7 +138,7 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
                     SweepPoint point = points[i];
                     lock (gate)
                     {
-                        string Line() => $"[{experiment.Name}] point {i + 1}/{points.Count} {point.Describe(),-50} elapsed {Format(clock.Elapsed)}, ETA {Eta(clock.Elapsed, doneCost, totalCost)}";
+                        string Line() => $"[{experiment.Name}] point {i + 1}/{points.Count} {point.Describe(),-50} elapsed {LiveProgressLine.Duration(clock.Elapsed)}, ETA {LiveProgressLine.Eta(clock.Elapsed, doneCost, totalCost)}";
                         if (live is not null)
                         {
                             live.Show(() => $"{LiveProgressLine.Bar(totalCost > 0 ? doneCost / totalCost : 0)} {Line()}");
@@ -299,8 +299,4 @@ public sealed class ExperimentRun(string outputDirectory, bool resume, Shard sha
     private static double Cost(SweepPoint point) =>
         point.Steps * Samplers.SamplerCatalog.Get(point.Sampler).EvaluationsPerStep;
 
-    private static string Eta(TimeSpan elapsed, double doneCost, double totalCost) =>
-        doneCost <= 0 ? "--:--" : Format(TimeSpan.FromSeconds(elapsed.TotalSeconds / doneCost * Math.Max(totalCost - doneCost, 0)));
-
-    private static string Format(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss") : t.ToString(@"mm\:ss");
 }

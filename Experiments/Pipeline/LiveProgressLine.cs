@@ -5,7 +5,7 @@ namespace Diffusion.Verify.Experiments.Pipeline;
 /// every second, so elapsed time and ETA move while a long point runs. Only used when standard error is a
 /// terminal; logs (CI, Slurm) get one plain line per point instead.
 /// </summary>
-internal sealed class LiveProgressLine : IDisposable
+public sealed class LiveProgressLine : IDisposable
 {
     private const int BarWidth = 20;
 
@@ -27,6 +27,13 @@ internal sealed class LiveProgressLine : IDisposable
         int filled = (int)Math.Round(f * BarWidth);
         return $"{new string('█', filled)}{new string('░', BarWidth - filled)} {f * 100,3:F0}%";
     }
+
+    /// <summary>mm:ss, or h:mm:ss from an hour on (hours past a day included: "h\:mm\:ss" would drop the days).</summary>
+    public static string Duration(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}" : $"{t.Minutes:00}:{t.Seconds:00}";
+
+    /// <summary>The time the rest takes at the pace so far; "--:--" before anything is done.</summary>
+    public static string Eta(TimeSpan elapsed, double done, double total) =>
+        done <= 0 ? "--:--" : Duration(TimeSpan.FromSeconds(elapsed.TotalSeconds / done * Math.Max(total - done, 0)));
 
     /// <summary>Draws the line now and on every tick until the next call (the text is rebuilt each time).</summary>
     public void Show(Func<string> render)

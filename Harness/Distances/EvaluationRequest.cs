@@ -16,7 +16,8 @@ public sealed record EvaluationRequest(
     int Samples = 100_000,
     long Seed = 1,
     CancellationToken Cancellation = default,
-    bool IncludePathKl = true)
+    bool IncludePathKl = true,
+    IProgress<long>? Progress = null)
 {
     /// <summary>Whether the sampler sees the target's exact score (closed-form evaluators need it).</summary>
     public bool ScoreIsExact => Score is ExactScore exact && ReferenceEquals(exact.Target, Target);
@@ -27,5 +28,6 @@ public sealed record EvaluationRequest(
         Seed = Seed,
         Start = Start,
         Cancellation = Cancellation,
+        Progress = Progress,
     };
 }
