@@ -32,7 +32,6 @@ public static partial class MergeCommand
 
     public static int Run(IReadOnlyList<string> directories, string output, Terminal terminal)
     {
-        OutputLocation.RequireDirectory("--out", output);
         var shards = new List<ShardFile>();
         foreach (string directory in directories.Select(Path.GetFullPath).Distinct())
         {
@@ -55,6 +54,9 @@ public static partial class MergeCommand
         {
             throw new InvalidSpecificationException("DIR", string.Join(" ", directories), "holds no shard CSVs (name.shard-i-of-n.csv)");
         }
+
+        // After the DIRs: --out defaults to the first of them, whose own message is the one to give.
+        OutputLocation.RequireDirectory("--out", output);
 
         // Check every experiment before writing anything, so a refused merge leaves the output untouched.
         var merged = shards.GroupBy(s => s.Experiment).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Check(g.Key, g.ToList())).ToList();

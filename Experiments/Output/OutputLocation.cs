@@ -8,32 +8,20 @@ namespace Diffusion.Verify.Experiments.Output;
 public static class OutputLocation
 {
     /// <summary><paramref name="path"/> will be written as a file: it is not a directory, and no part of its folder is a file.</summary>
-    public static void RequireFile(string flag, string path)
-    {
-        string full = Path.GetFullPath(path);
-        if (Directory.Exists(full))
-        {
-            throw new InvalidSpecificationException(flag, path, "is a directory; name a file");
-        }
-
-        RequireFolders(flag, path, Path.GetDirectoryName(full));
-    }
+    public static void RequireFile(string flag, string path) => Require(flag, path, asDirectory: false);
 
     /// <summary><paramref name="path"/> will be a directory: it is not a file, and no part of it is a file.</summary>
-    public static void RequireDirectory(string flag, string path)
+    public static void RequireDirectory(string flag, string path) => Require(flag, path, asDirectory: true);
+
+    private static void Require(string flag, string path, bool asDirectory)
     {
         string full = Path.GetFullPath(path);
-        if (File.Exists(full))
+        if (asDirectory ? File.Exists(full) : Directory.Exists(full))
         {
-            throw new InvalidSpecificationException(flag, path, "is a file; name a directory");
+            throw new InvalidSpecificationException(flag, path, asDirectory ? "is a file; name a directory" : "is a directory; name a file");
         }
 
-        RequireFolders(flag, path, Path.GetDirectoryName(full));
-    }
-
-    private static void RequireFolders(string flag, string path, string? folder)
-    {
-        for (; !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder))
+        for (string? folder = Path.GetDirectoryName(full); !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder))
         {
             if (File.Exists(folder))
             {

@@ -67,13 +67,16 @@ public sealed class PipelineExitCodeTests : IDisposable
         string target = _scratch.Write("t.json", """{ "kind": "gaussian", "dimension": 2, "variance": 0.5 }""");
         string file = _scratch.Write("a-file", "x");
         string config = _scratch.Write("small.json", PipelineTestFiles.SmallConfig());
+        var (sharded, _, shardError) = PipelineTestFiles.Cli("run", config, "--shard", "0/2", "--out", _scratch["shards"]);
+        Assert.True(sharded == 0, shardError);
         (string[] Args, string Message)[] cases =
         [
             (["sample", "--target", target, "--sampler", "ddim", "--steps", "50", "--n", "10", "--out", _scratch.Root], $"--out = {_scratch.Root}: is a directory; name a file"),
             (["sample", "--target", target, "--sampler", "ddim", "--steps", "50", "--n", "10", "--out", Path.Combine(file, "x.csv")], $"--out = {Path.Combine(file, "x.csv")}: {file} is a file, not a directory"),
             (["run", config, "--out", file], $"--out = {file}: is a file; name a directory"),
             (["run", config, "--out", Path.Combine(file, "sub")], $"--out = {Path.Combine(file, "sub")}: {file} is a file, not a directory"),
-            (["merge", _scratch.Root, "--out", file], $"--out = {file}: is a file; name a directory"),
+            (["merge", _scratch["shards"], "--out", file], $"--out = {file}: is a file; name a directory"),
+            (["merge", file], $"DIR = {file}: no such directory"), // --out defaults to the first DIR: its own message, not --out's
         ];
         foreach ((string[] args, string message) in cases)
         {
